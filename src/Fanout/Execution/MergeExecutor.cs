@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Fanout.Templates;
+
+namespace Fanout;
+
+/// <summary>Runs <see cref="MergeBody"/> tasks: evaluates the JSON mapping over the dependencies' results.</summary>
+internal sealed class MergeExecutor : ITaskExecutor
+{
+    public string Kind => "merge";
+
+    public ValueTask<TaskResult> ExecuteAsync(TaskContext context, CancellationToken cancellationToken)
+    {
+        var body = (MergeBody)context.Task.Body;
+        try
+        {
+            var node = JsonTemplate.Evaluate(body.Value, context.Scope);
+            return ValueTask.FromResult(TaskResult.FromValue(JsonSerializer.SerializeToElement(node)));
+        }
+        catch (TemplateException e)
+        {
+            throw new TaskFailedException($"merge: {e.Message}", retryable: false, e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Fanout;
+
+/// <summary>Tokens consumed by one call or summed over many.</summary>
+/// <param name="Input">Prompt tokens, including cached ones.</param>
+/// <param name="Output">Completion tokens.</param>
+/// <param name="CachedInput">Prompt tokens served from the provider's cache.</param>
+public readonly record struct TokenUsage(long Input, long Output, long CachedInput = 0)
+{
+    /// <summary>Sum of two usages.</summary>
+    public static TokenUsage operator +(TokenUsage a, TokenUsage b) =>
+        new(a.Input + b.Input, a.Output + b.Output, a.CachedInput + b.CachedInput);
+
+    /// <summary>Same as <c>+</c>, for languages without operators.</summary>
+    public static TokenUsage Add(TokenUsage a, TokenUsage b) => a + b;
+}
+
+/// <summary>What one successful attempt produced, with its accounting.</summary>
+public sealed record TaskResult
+{
+    /// <summary>The task's output (JSON null when it has none).</summary>
+    public JsonElement Output { get; init; }
+
+    /// <summary>Tokens used, for LLM tasks.</summary>
+    public TokenUsage? Tokens { get; init; }
+
+    /// <summary>Cost in US dollars, when known.</summary>
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>Provider name that served the call.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Model that served the call.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Alias of the key used (never the key itself).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Kind-specific facts for the report (a process's exit code and stderr, a prompt's finish reason).</summary>
+    public JsonElement? Details { get; init; }
+
+    /// <summary>A result whose output is <paramref name="value"/> serialized to JSON.</summary>
+    public static TaskResult FromValue(object? value) => new()
+    {
+        Output = value switch
+        {
+            JsonElement element => element,
+            null => JsonSerializer.SerializeToElement<object?>(null),
+            _ => JsonSerializer.SerializeToElement(value, value.GetType()),
+        },
+    };
+}
+
+/// <summary>An attempt failed. <see cref="Retryable"/> false stops retries (a bad request will not get better).</summary>
+public class TaskFailedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TaskFailedException(string message, bool retryable = true, Exception? inner = null, TokenUsage? tokens = null, decimal? costUsd = null)
+        : base(message, inner)
+    {
+        Retryable = retryable;
+        Tokens = tokens;
+        CostUsd = costUsd;
+    }
+
+    /// <summary>Whether another attempt may succeed.</summary>
+    public bool Retryable { get; }
+
+    /// <summary>Tokens the failed attempt still consumed.</summary>
+    public TokenUsage? Tokens { get; }
+
+    /// <summary>What the failed attempt still cost.</summary>
+    public decimal? CostUsd { get; }
+}

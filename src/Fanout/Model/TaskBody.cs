@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace Fanout;
+
+/// <summary>The kind-specific part of a task. Each kind has one executor.</summary>
+public abstract record TaskBody
+{
+    /// <summary>The kind name, as written in plans.</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Every template string in the body with the field it came from, for validation.</summary>
+    public virtual IEnumerable<(string Field, string Template)> Templates() => [];
+}
+
+/// <summary>The shape a task's output takes.</summary>
+public enum OutputFormat
+{
+    /// <summary>A JSON string holding the text.</summary>
+    Text,
+
+    /// <summary>Parsed JSON.</summary>
+    Json,
+}
+
+/// <summary>An LLM chat prompt sent through an <c>IChatClient</c>.</summary>
+public sealed record PromptBody : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "prompt";
+
+    /// <summary>Provider name from the plan's <c>providers</c>; null takes the default.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Model id; null takes the default.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>System message template.</summary>
+    public string? System { get; init; }
+
+    /// <summary>User message template.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>Sampling temperature.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Output token cap.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Text or JSON output.</summary>
+    public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    /// <summary>A JSON Schema the output must follow (implies JSON output); sent to providers that support it.</summary>
+    public JsonElement? Schema { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<(string Field, string Template)> Templates()
+    {
+        if (System is not null)
+        {
+            yield return ("system", System);
+        }
+
+        yield return ("prompt", Prompt);
+    }
+}
+
+/// <summary>A child process: argv (never a shell unless asked), stdin, environment and working directory.</summary>
+public sealed record ProcessBody : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "process";
+
+    /// <summary>Program and arguments, each a template rendered to exactly one argument.</summary>
+    public ImmutableArray<string> Argv { get; init; } = [];
+
+    /// <summary>Run <see cref="Argv"/> joined as one <c>/bin/sh -c</c> script. Off by default: templated values would become shell text.</summary>
+    public bool Shell { get; init; }
+
+    /// <summary>Template written to the process's standard input.</summary>
+    public string? Stdin { get; init; }
+
+    /// <summary>Extra environment variables (values are templates).</summary>
+    public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Working directory; relative paths resolve against the plan's directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>How standard output becomes the task's output.</summary>
+    public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    /// <inheritdoc />
+    public override IEnumerable<(string Field, string Template)> Templates()
+    {
+        for (var i = 0; i < Argv.Length; i++)
+        {
+            yield return ($"argv[{i}]", Argv[i]);
+        }
+
+        if (Stdin is not null)
+        {
+            yield return ("stdin", Stdin);
+        }
+
+        foreach (var (key, value) in Env)
+        {
+            yield return ($"env.{key}", value);
+        }
+    }
+}
+
+/// <summary>
+/// Combines upstream outputs into one JSON value. <see cref="Value"/> is a JSON template: a string that is exactly
+/// <c>{{path}}</c> becomes the JSON value at that path (not its text); other strings are rendered as templates;
+/// <c>{"$concat": [...]}</c> concatenates arrays and <c>{"$merge": [...]}</c> merges objects left to right.
+/// </summary>
+public sealed record MergeBody : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "merge";
+
+    /// <summary>The mapping.</summary>
+    public required JsonElement Value { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<(string Field, string Template)> Templates() => JsonTemplateStrings("merge", Value);
+
+    private static IEnumerable<(string Field, string Template)> JsonTemplateStrings(string field, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                yield return (field, value.GetString()!);
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var element in value.EnumerateArray())
+                {
+                    foreach (var t in JsonTemplateStrings($"{field}[{i++}]", element))
+                    {
+                        yield return t;
+                    }
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    foreach (var t in JsonTemplateStrings($"{field}.{property.Name}", property.Value))
+                    {
+                        yield return t;
+                    }
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>A C# function, for plans built in code.</summary>
+/// <param name="Run">The work. Its return value is serialized to JSON as the task's output.</param>
+public sealed record DelegateBody(Func<TaskContext, CancellationToken, ValueTask<object?>> Run) : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "delegate";
+}
+
+/// <summary>A task of a kind handled by a custom <see cref="ITaskExecutor"/>; the executor reads <see cref="Config"/>.</summary>
+/// <param name="KindName">The kind name the executor is registered under.</param>
+/// <param name="Config">The task's fields as written.</param>
+public sealed record CustomBody(string KindName, JsonElement Config) : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => KindName;
+}

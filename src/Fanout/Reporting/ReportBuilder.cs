@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+
+namespace Fanout;
+
+/// <summary>
+/// Turns the scheduler's instance records into a <see cref="RunReport"/>: per-task rows, the critical path (longest
+/// chain of dependent work by measured duration, fan-out items counted individually), and the lower bound
+/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured.
+/// </summary>
+internal static class ReportBuilder
+{
+    public static RunReport Build(TaskGraph graph, IReadOnlyList<Instance> instances, string runId, RunStatus status,
+        DateTimeOffset startedAt, DateTimeOffset finishedAt, int concurrency, int peakConcurrency)
+    {
+        var units = WorkUnits(graph, instances);
+        var duration = units.ToDictionary(u => u, u => Duration(instances[u]));
+        var (path, pathMs) = CriticalPath(graph, instances, units, duration);
+        var onPath = path.ToHashSet();
+        var sequentialMs = duration.Values.Sum();
+        var makespanMs = (finishedAt - startedAt).TotalMilliseconds;
+        var lowerBound = Math.Max(pathMs, sequentialMs / concurrency);
+        foreach (var (pool, size) in graph.Plan.Pools)
+        {
+            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => duration[u]);
+            lowerBound = Math.Max(lowerBound, poolWork / size);
+        }
+
+        var rows = new List<TaskReport>();
+        foreach (var node in graph.TopologicalOrder())
+        {
+            var record = instances[node];
+            if (record.Children is { } children)
+            {
+                rows.Add(Row(graph, record, children.Select(c => instances[c]).ToList(), children.Any(onPath.Contains)));
+                rows.AddRange(children.Select(c => Row(graph, instances[c], null, onPath.Contains(c))));
+            }
+            else
+            {
+                rows.Add(Row(graph, record, null, onPath.Contains(node)));
+            }
+        }
+
+        var unitRecords = units.Select(u => instances[u]).ToList();
+        return new RunReport
+        {
+            RunId = runId,
+            Plan = graph.Plan.Name,
+            Status = status,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            MakespanMs = Math.Round(makespanMs, 3),
+            SequentialMs = Math.Round(sequentialMs, 3),
+            Speedup = makespanMs > 0 ? Math.Round(sequentialMs / makespanMs, 3) : 1,
+            CriticalPath = path.Select(u => instances[u].Id).ToImmutableArray(),
+            CriticalPathMs = Math.Round(pathMs, 3),
+            LowerBoundMs = Math.Round(lowerBound, 3),
+            Efficiency = makespanMs > 0 ? Math.Round(Math.Min(1, lowerBound / makespanMs), 4) : 1,
+            Concurrency = concurrency,
+            PeakConcurrency = peakConcurrency,
+            Tokens = new TokenTotals(unitRecords.Sum(r => r.Tokens.Input), unitRecords.Sum(r => r.Tokens.Output)),
+            CostUsd = unitRecords.Sum(r => r.Cost),
+            Retries = unitRecords.Sum(r => Math.Max(0, r.Attempts - 1)),
+            Counts = rows.Where(r => r.Items is null).GroupBy(r => r.Status.ToWire()).ToImmutableDictionary(g => g.Key, g => g.Count()),
+            Tasks = [.. rows],
+        };
+    }
+
+    /// <summary>Instances that do work: every task except fan-out groups, plus every fan-out item.</summary>
+    private static List<int> WorkUnits(TaskGraph graph, IReadOnlyList<Instance> instances)
+    {
+        var units = new List<int>(instances.Count);
+        foreach (var node in graph.TopologicalOrder())
+        {
+            if (instances[node].Children is { } children)
+            {
+                units.AddRange(children);
+            }
+            else if (graph[node].Foreach is null)
+            {
+                units.Add(node);
+            }
+        }
+
+        return units;
+    }
+
+    private static double Duration(Instance record) =>
+        record is { StartedAt: { } start, FinishedAt: { } end } ? Math.Max(0, (end - start).TotalMilliseconds) : 0;
+
+    private static (List<int> Path, double Ms) CriticalPath(TaskGraph graph, IReadOnlyList<Instance> instances, List<int> units, Dictionary<int, double> duration)
+    {
+        var distance = new Dictionary<int, double>();
+        var previous = new Dictionary<int, int>();
+        IEnumerable<int> UnitsOf(int node) => instances[node].Children ?? (graph[node].Foreach is null ? [node] : []);
+
+        // Units are in topological order of their nodes, so every predecessor's distance is known when needed.
+        foreach (var unit in units)
+        {
+            var best = 0.0;
+            var bestPrevious = -1;
+            foreach (var predecessor in graph.Predecessors(instances[unit].Node))
+            {
+                foreach (var before in UnitsOf(predecessor))
+                {
+                    if (distance.TryGetValue(before, out var d) && (d > best || bestPrevious < 0 && d >= best))
+                    {
+                        (best, bestPrevious) = (d, before);
+                    }
+                }
+            }
+
+            distance[unit] = best + duration[unit];
+            previous[unit] = bestPrevious;
+        }
+
+        if (distance.Count == 0)
+        {
+            return ([], 0);
+        }
+
+        var end = distance.MaxBy(d => d.Value).Key;
+        var path = new List<int>();
+        for (var at = end; at >= 0; at = previous[at])
+        {
+            path.Add(at);
+        }
+
+        path.Reverse();
+        return (path, distance[end]);
+    }
+
+    private static TaskReport Row(TaskGraph graph, Instance record, List<Instance>? children, bool critical)
+    {
+        var task = graph[record.Node];
+        var result = record.Result;
+        var accounted = children ?? [record];
+        var hasTokens = accounted.Any(r => r.HasTokens);
+        var hasCost = accounted.Any(r => r.HasCost);
+        return new TaskReport
+        {
+            Id = record.Id,
+            Kind = task.Kind,
+            Status = record.State,
+            Description = record.Group < 0 ? task.Description : null,
+            Parent = record.Group >= 0 ? task.Id : null,
+            Index = record.Index >= 0 ? record.Index : null,
+            Items = children?.Count,
+            Needs = record.Group < 0 ? task.Needs : [],
+            Attempts = record.Attempts,
+            QueuedAt = record.ReadyAt,
+            StartedAt = record.StartedAt,
+            FinishedAt = record.FinishedAt,
+            DurationMs = Math.Round(Duration(record), 3),
+            WaitMs = Math.Round(record.WaitMs, 3),
+            Provider = result?.Provider ?? children?.Select(c => c.Result?.Provider).FirstOrDefault(p => p is not null),
+            Model = result?.Model ?? children?.Select(c => c.Result?.Model).FirstOrDefault(m => m is not null),
+            Key = result?.Key,
+            Tokens = hasTokens ? new TokenTotals(accounted.Sum(r => r.Tokens.Input), accounted.Sum(r => r.Tokens.Output)) : null,
+            CostUsd = hasCost ? accounted.Sum(r => r.Cost) : null,
+            Error = record.Error,
+            Output = result?.Output,
+            Details = result?.Details,
+            Critical = critical,
+            AttemptLog = [.. record.AttemptLog],
+        };
+    }
+}

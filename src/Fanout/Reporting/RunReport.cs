@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Fanout;
+
+/// <summary>Token counts as reported in run.json.</summary>
+/// <param name="Input">Prompt tokens.</param>
+/// <param name="Output">Completion tokens.</param>
+public sealed record TokenTotals(long Input, long Output);
+
+/// <summary>One attempt of a task.</summary>
+public sealed record AttemptReport
+{
+    /// <summary>1-based attempt number.</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Start time.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>End time.</summary>
+    public DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>timed_out</c> or <c>cancelled</c>.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>The error of a failed attempt.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>One row of the report: a task, or one item of a fan-out (<c>id[n]</c>).</summary>
+public sealed record TaskReport
+{
+    /// <summary>Instance id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Task kind.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Final state (lower case).</summary>
+    public TaskState Status { get; init; }
+
+    /// <summary>Description from the plan.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The fan-out this row is an item of.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary>Index within the fan-out.</summary>
+    public int? Index { get; init; }
+
+    /// <summary>For a fan-out row: how many items it expanded to.</summary>
+    public int? Items { get; init; }
+
+    /// <summary>Ids this task depends on.</summary>
+    public ImmutableArray<string> Needs { get; init; } = [];
+
+    /// <summary>Attempts made.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>When it became ready.</summary>
+    public DateTimeOffset? QueuedAt { get; init; }
+
+    /// <summary>When its first attempt started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it settled.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>From first start to finish, including retries' backoff.</summary>
+    public double DurationMs { get; init; }
+
+    /// <summary>Time spent ready but held back by concurrency limits.</summary>
+    public double WaitMs { get; init; }
+
+    /// <summary>Provider that served it.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Model that served it.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Key alias (never the key).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Tokens over all attempts.</summary>
+    public TokenTotals? Tokens { get; init; }
+
+    /// <summary>Cost over all attempts.</summary>
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>Why it failed, was skipped or was cancelled.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The output.</summary>
+    public JsonElement? Output { get; init; }
+
+    /// <summary>Kind-specific facts (exit code and stderr of a process, finish reason of a prompt).</summary>
+    public JsonElement? Details { get; init; }
+
+    /// <summary>Whether it is on the critical path.</summary>
+    public bool Critical { get; init; }
+
+    /// <summary>Every attempt.</summary>
+    public ImmutableArray<AttemptReport> AttemptLog { get; init; } = [];
+}
+
+/// <summary>
+/// The record of one run (run.json; also what the API returns). Field names and meanings are shared by the whole
+/// project (docs/architecture.md): speedup = sequential/makespan; lower bound = max(critical path, work/concurrency,
+/// work in each pool/pool size); efficiency = lower bound/makespan.
+/// </summary>
+public sealed record RunReport
+{
+    /// <summary>Run id.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>Plan name.</summary>
+    public required string Plan { get; init; }
+
+    /// <summary>Final status.</summary>
+    public RunStatus Status { get; init; }
+
+    /// <summary>Start.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>End.</summary>
+    public DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary>Wall time of the run.</summary>
+    public double MakespanMs { get; init; }
+
+    /// <summary>Sum of task durations: what running them one after another would take.</summary>
+    public double SequentialMs { get; init; }
+
+    /// <summary>sequential_ms / makespan_ms.</summary>
+    public double Speedup { get; init; }
+
+    /// <summary>The longest chain of dependent tasks by duration.</summary>
+    public ImmutableArray<string> CriticalPath { get; init; } = [];
+
+    /// <summary>Its length.</summary>
+    public double CriticalPathMs { get; init; }
+
+    /// <summary>No schedule could finish faster than this.</summary>
+    public double LowerBoundMs { get; init; }
+
+    /// <summary>lower_bound_ms / makespan_ms (1 is perfect).</summary>
+    public double Efficiency { get; init; }
+
+    /// <summary>The global concurrency limit used.</summary>
+    public int Concurrency { get; init; }
+
+    /// <summary>Most tasks running at once.</summary>
+    public int PeakConcurrency { get; init; }
+
+    /// <summary>Token totals.</summary>
+    public TokenTotals Tokens { get; init; } = new(0, 0);
+
+    /// <summary>Total cost.</summary>
+    public decimal CostUsd { get; init; }
+
+    /// <summary>Retries over all tasks.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>429 responses seen.</summary>
+    public int RateLimited { get; init; }
+
+    /// <summary>Counts by final state.</summary>
+    public ImmutableDictionary<string, int> Counts { get; init; } = ImmutableDictionary<string, int>.Empty;
+
+    /// <summary>Every task and fan-out item.</summary>
+    public ImmutableArray<TaskReport> Tasks { get; init; } = [];
+
+    /// <summary>Serializer settings for run.json: snake_case, lower-case enums, indented.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>run.json text.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads run.json text.</summary>
+    public static RunReport FromJson(string json) =>
+        JsonSerializer.Deserialize<RunReport>(json, JsonOptions) ?? throw new JsonException("empty report");
+}

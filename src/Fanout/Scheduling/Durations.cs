@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Fanout;
+
+/// <summary>Durations as people write them in plans and read them on screen: <c>250ms</c>, <c>1.5s</c>, <c>2m</c>, <c>1h</c>.</summary>
+public static partial class Durations
+{
+    /// <summary>Parses <c>250ms</c>, <c>1.5s</c>, <c>2m</c>, <c>1h</c> or a bare number of seconds.</summary>
+    public static bool TryParse(string? text, out TimeSpan value)
+    {
+        value = default;
+        var match = Pattern().Match(text ?? "");
+        if (!match.Success || !double.TryParse(match.Groups["n"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n < 0)
+        {
+            return false;
+        }
+
+        value = match.Groups["unit"].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "m" or "min" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromSeconds(n),
+        };
+        return true;
+    }
+
+    /// <summary>Formats compactly: <c>850ms</c>, <c>12.3s</c>, <c>4m05s</c>.</summary>
+    public static string Format(TimeSpan value) => value.TotalMilliseconds switch
+    {
+        < 1000 => $"{value.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}ms",
+        < 60_000 => $"{value.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s",
+        < 3_600_000 => $"{(int)value.TotalMinutes}m{value.Seconds:00}s",
+        _ => $"{(int)value.TotalHours}h{value.Minutes:00}m",
+    };
+
+    [GeneratedRegex(@"^\s*(?<n>\d+(?:\.\d+)?)\s*(?<unit>ms|s|m|min|h)?\s*$")]
+    private static partial Regex Pattern();
+}

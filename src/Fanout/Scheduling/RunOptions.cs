@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace Fanout;
+
+/// <summary>How to run a compiled graph.</summary>
+public sealed record RunOptions
+{
+    /// <summary>Default global concurrency when neither the plan nor the caller sets one.</summary>
+    public const int DefaultConcurrency = 16;
+
+    /// <summary>Run id; a sortable time-based id by default.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Resolved plan inputs (see <see cref="InputResolver"/>).</summary>
+    public JsonElement Inputs { get; init; }
+
+    /// <summary>Global concurrency limit; null takes the plan's, else <see cref="DefaultConcurrency"/>.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Overrides the plan's failure policy.</summary>
+    public FailurePolicy? OnFailure { get; init; }
+
+    /// <summary>The clock; a manual one in tests and estimates.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Seed for retry jitter; null for a random seed.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Executors by kind (see <see cref="ExecutorRegistry"/>).</summary>
+    public ExecutorRegistry Executors { get; init; } = ExecutorRegistry.CreateDefault();
+
+    /// <summary>Duration estimate per task for critical-path priority; null uses the task's <c>estimate</c> or a per-kind default.</summary>
+    public Func<TaskDefinition, TimeSpan>? Estimator { get; init; }
+
+    /// <summary>Receives every event, on the scheduler's loop: keep it fast and never block.</summary>
+    public Action<RunEvent>? OnEvent { get; init; }
+
+    /// <summary>Where tasks write artifacts.</summary>
+    public string OutputDirectory { get; init; } = Path.GetTempPath();
+
+    /// <summary>Per-kind default estimates used when a task has none.</summary>
+    public static TimeSpan DefaultEstimate(TaskDefinition task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.Estimate ?? task.Kind switch
+        {
+            "prompt" => TimeSpan.FromSeconds(5),
+            "process" => TimeSpan.FromSeconds(10),
+            "merge" => TimeSpan.FromMilliseconds(1),
+            _ => TimeSpan.FromSeconds(1),
+        };
+    }
+
+    /// <summary>A new run id: UTC time then random suffix, so ids sort by start time.</summary>
+    public static string NewRunId(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return $"{time.GetUtcNow():yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 3))}";
+    }
+}

@@ -1,0 +1,478 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Fanout.Templates;
+
+namespace Fanout;
+
+/// <summary>
+/// Runs a <see cref="TaskGraph"/>. One loop owns every piece of state (ready queues, counters, instance records);
+/// attempts run concurrently and report back through a channel, so there are no locks and the whole run can be
+/// driven by a manual <see cref="TimeProvider"/>. A task starts the moment its own dependencies settle — there are
+/// no waves — and among ready tasks the one with the longest remaining critical path goes first.
+/// </summary>
+public sealed partial class Scheduler
+{
+    private readonly TaskGraph _graph;
+    private readonly RunOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly int _concurrency;
+    private readonly FailurePolicy _failurePolicy;
+    private readonly double[] _rank;
+    private readonly int[] _unsettledDependencies;
+    private readonly List<Instance> _instances = [];
+    private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
+    private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _runId;
+    private long _sequence;
+    private int _running;
+    private int _peakRunning;
+    private int _settledNodes;
+    private bool _stopping;
+    private bool _cancelledByUser;
+    private string? _stopReason;
+
+    /// <summary>Prepares a run of <paramref name="graph"/>.</summary>
+    public Scheduler(TaskGraph graph, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        _graph = graph;
+        _options = options ?? new RunOptions();
+        _time = _options.Time;
+        _random = _options.Seed is { } seed ? new Random(seed) : new Random();
+        _concurrency = Math.Max(1, _options.Concurrency ?? graph.Plan.Concurrency ?? RunOptions.DefaultConcurrency);
+        _failurePolicy = _options.OnFailure ?? graph.Plan.OnFailure;
+        _rank = graph.UpwardRanks(_options.Estimator ?? RunOptions.DefaultEstimate);
+        _runId = _options.RunId ?? RunOptions.NewRunId(_time);
+        _unsettledDependencies = new int[graph.Count];
+        _pools[""] = new ReadyPool(int.MaxValue);
+        foreach (var (name, size) in graph.Plan.Pools)
+        {
+            _pools[name] = new ReadyPool(size);
+        }
+
+        for (var v = 0; v < graph.Count; v++)
+        {
+            _unsettledDependencies[v] = graph.Predecessors(v).Length;
+            _instances.Add(new Instance(v, graph[v].Id));
+        }
+    }
+
+    /// <summary>The run id.</summary>
+    public string RunId => _runId;
+
+    /// <summary>Runs every task and returns the report. Cancelling <paramref name="cancellationToken"/> stops
+    /// dispatching, cancels running attempts and still returns a report (status <c>cancelled</c>).</summary>
+    public async Task<RunReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var startedAt = _time.GetUtcNow();
+        Emit(new RunStarted(startedAt, _runId, _graph.Plan.Name, _graph.Count, _concurrency));
+        await using var registration = cancellationToken.Register(() => _inbox.Writer.TryWrite(new CancelRequested()));
+        for (var v = 0; v < _graph.Count; v++)
+        {
+            if (_unsettledDependencies[v] == 0 && _instances[v].State == TaskState.Pending)
+            {
+                MakeReady(v);
+            }
+        }
+
+        while (_settledNodes < _graph.Count || _running > 0)
+        {
+            Dispatch();
+            if (_settledNodes == _graph.Count && _running == 0)
+            {
+                break;
+            }
+
+            Handle(await _inbox.Reader.ReadAsync(CancellationToken.None));
+            while (_inbox.Reader.TryRead(out var next))
+            {
+                Handle(next);
+            }
+        }
+
+        var finishedAt = _time.GetUtcNow();
+        var status = _cancelledByUser ? RunStatus.Cancelled
+            : _instances.Take(_graph.Count).All(i => i.State == TaskState.Succeeded || _graph[i.Node].Optional) ? RunStatus.Succeeded
+            : RunStatus.Failed;
+        Emit(new RunFinished(finishedAt, status));
+        return ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning);
+    }
+
+    private void Handle(Message message)
+    {
+        switch (message)
+        {
+            case AttemptFinished finished:
+                OnAttemptFinished(finished);
+                break;
+            case RetryDue due when _instances[due.Instance].State == TaskState.Pending:
+                Enqueue(due.Instance);
+                break;
+            case CancelRequested:
+                _cancelledByUser = true;
+                StopAll("cancelled by user");
+                break;
+        }
+    }
+
+    private void MakeReady(int node)
+    {
+        var task = _graph[node];
+        if (task.Foreach is null)
+        {
+            Enqueue(node);
+            return;
+        }
+
+        JsonElement items;
+        try
+        {
+            items = ResolveForeachItems(node);
+        }
+        catch (TemplateException e)
+        {
+            Settle(node, TaskState.Failed, $"foreach: {e.Message}");
+            return;
+        }
+
+        var group = _instances[node];
+        group.Children = [];
+        group.ReadyAt = _time.GetUtcNow();
+        group.State = TaskState.Running;
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var child = new Instance(node, $"{task.Id}[{index}]") { Item = item.Clone(), Index = index, Group = node };
+            group.Children.Add(_instances.Count);
+            _instances.Add(child);
+            index++;
+        }
+
+        group.Unsettled = group.Children.Count;
+        Emit(new FanoutExpanded(_time.GetUtcNow(), task.Id, group.Children.Count));
+        if (group.Children.Count == 0)
+        {
+            FinishGroup(node);
+            return;
+        }
+
+        foreach (var child in group.Children)
+        {
+            Enqueue(child);
+        }
+    }
+
+    private JsonElement ResolveForeachItems(int node)
+    {
+        var spec = _graph[node].Foreach!;
+        if (spec.Items is { } literal)
+        {
+            return literal;
+        }
+
+        var scope = TemplateScope.Create(_options.Inputs, DependencyResults(node).ToDictionary(d => d.Key, d => (System.Text.Json.Nodes.JsonNode?)d.Value.ToNode()));
+        if (!PathExpression.TryResolve(scope.Json, spec.Path!, out var value, out var prefix))
+        {
+            throw new TemplateException($"'{spec.Path}' is undefined (resolved as far as '{prefix}')");
+        }
+
+        return value.ValueKind == JsonValueKind.Array
+            ? value
+            : throw new TemplateException($"'{spec.Path}' is {value.ValueKind.ToString().ToLowerInvariant()}, not an array");
+    }
+
+    private void Enqueue(int instance)
+    {
+        var record = _instances[instance];
+        record.State = TaskState.Ready;
+        record.ReadyAt = _time.GetUtcNow();
+        var pool = _pools[_graph[record.Node].Pool ?? ""];
+        pool.Queue.Enqueue(instance, (-_rank[record.Node], _sequence++));
+        Emit(StateEvent(record));
+    }
+
+    /// <summary>Starts ready instances while slots are free: the highest-ranked head among pools with capacity, so a
+    /// full pool never blocks ready work of another pool.</summary>
+    private void Dispatch()
+    {
+        while (!_stopping && _running < _concurrency)
+        {
+            ReadyPool? best = null;
+            var bestPriority = (double.MaxValue, long.MaxValue);
+            foreach (var pool in _pools.Values)
+            {
+                if (pool.Running < pool.Size && pool.Queue.TryPeek(out _, out var priority) && priority.CompareTo(bestPriority) < 0)
+                {
+                    (best, bestPriority) = (pool, priority);
+                }
+            }
+
+            if (best is null)
+            {
+                return;
+            }
+
+            Start(best.Queue.Dequeue(), best);
+        }
+    }
+
+    private void Start(int instance, ReadyPool pool)
+    {
+        var record = _instances[instance];
+        var task = _graph[record.Node];
+        var now = _time.GetUtcNow();
+        record.State = TaskState.Running;
+        record.Attempts++;
+        record.StartedAt ??= now;
+        record.AttemptStartedAt = now;
+        record.WaitMs += (now - record.ReadyAt!.Value).TotalMilliseconds;
+        record.Pool = pool;
+        pool.Running++;
+        _running++;
+        _peakRunning = Math.Max(_peakRunning, _running);
+        if (record.Group >= 0 && _instances[record.Group].StartedAt is null)
+        {
+            _instances[record.Group].StartedAt = now;
+        }
+
+        var timeout = task.Timeout ?? _graph.Plan.Defaults.Timeout;
+        record.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var timeoutSource = timeout is { } t ? new CancellationTokenSource(t, _time) : null;
+        var context = new TaskContext(task, record.Id, record.Attempts, _graph.Plan, _options.Inputs,
+            DependencyResults(record.Node), record.Item, record.Index >= 0 ? record.Index : null, record.LastError, _time,
+            _options.OutputDirectory);
+        Emit(StateEvent(record));
+        _ = RunAttemptAsync(instance, record.Attempts, context, record.Cancellation, timeoutSource, timeout);
+    }
+
+    private async Task RunAttemptAsync(int instance, int attempt, TaskContext context, CancellationTokenSource cancellation,
+        CancellationTokenSource? timeoutSource, TimeSpan? timeout)
+    {
+        // Leave the scheduler loop first: executors may do synchronous work before their first await.
+        await Task.Yield();
+        using var linked = timeoutSource is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token, timeoutSource.Token);
+        AttemptFinished finished;
+        try
+        {
+            var executor = _options.Executors.Get(context.Task.Kind);
+            var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
+        }
+        catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true && !cancellation.IsCancellationRequested)
+        {
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null,
+                new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), Outcome.TimedOut);
+        }
+        catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
+        {
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Cancelled);
+        }
+        catch (Exception e)
+        {
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Failed);
+        }
+        finally
+        {
+            timeoutSource?.Dispose();
+        }
+
+        _inbox.Writer.TryWrite(finished);
+    }
+
+    private void OnAttemptFinished(AttemptFinished finished)
+    {
+        var record = _instances[finished.Instance];
+        var task = _graph[record.Node];
+        _running--;
+        record.Pool!.Running--;
+        record.Cancellation?.Dispose();
+        record.Cancellation = null;
+        var error = finished.Error is null ? null : Describe(finished.Error);
+        record.AttemptLog.Add(new AttemptReport
+        {
+            Attempt = finished.Attempt,
+            StartedAt = record.AttemptStartedAt!.Value,
+            FinishedAt = finished.At,
+            Outcome = finished.Outcome switch
+            {
+                Outcome.Succeeded => "succeeded",
+                Outcome.TimedOut => "timed_out",
+                Outcome.Cancelled => "cancelled",
+                _ => "failed",
+            },
+            Error = error,
+        });
+        record.Account(finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens,
+            finished.Result?.CostUsd ?? (finished.Error as TaskFailedException)?.CostUsd);
+        record.FinishedAt = finished.At;
+
+        if (finished.Result is { } result)
+        {
+            record.Result = result;
+            Settle(finished.Instance, TaskState.Succeeded, null, result.Tokens, result.CostUsd);
+            return;
+        }
+
+        record.LastError = error;
+        if (finished.Outcome == Outcome.Cancelled || _stopping)
+        {
+            Settle(finished.Instance, TaskState.Cancelled, _stopReason ?? error);
+            return;
+        }
+
+        var retry = task.Retry ?? _graph.Plan.Defaults.Retry;
+        var retryable = finished.Error is not TaskFailedException { Retryable: false } && finished.Error is not PlanException;
+        if (retryable && record.Attempts < retry.MaxAttempts)
+        {
+            var delay = retry.DelayFor(record.Attempts, _random);
+            record.State = TaskState.Pending;
+            record.RetryTimer = _time.CreateTimer(
+                _ => _inbox.Writer.TryWrite(new RetryDue(finished.Instance)), null, delay, Timeout.InfiniteTimeSpan);
+            Emit(new TaskRetrying(finished.At, record.Id, record.Attempts, delay, error!));
+            return;
+        }
+
+        Settle(finished.Instance, TaskState.Failed, error);
+    }
+
+    /// <summary>Stops dispatching, cancels running attempts and cancels everything not yet started.</summary>
+    private void StopAll(string reason)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _stopReason = reason;
+        _stop.Cancel();
+        for (var i = 0; i < _instances.Count; i++)
+        {
+            var record = _instances[i];
+            if (record.State is TaskState.Pending or TaskState.Ready && record.Children is null)
+            {
+                record.RetryTimer?.Dispose();
+                Settle(i, TaskState.Cancelled, reason);
+            }
+        }
+    }
+
+    /// <summary>The one place an instance reaches a final state: bookkeeping for fan-outs, dependents and fail-fast.</summary>
+    private void Settle(int instance, TaskState state, string? error, TokenUsage? tokens = null, decimal? cost = null)
+    {
+        var record = _instances[instance];
+        if (record.State.IsSettled())
+        {
+            return;
+        }
+
+        record.State = state;
+        record.Error = error;
+        record.FinishedAt ??= _time.GetUtcNow();
+        record.RetryTimer?.Dispose();
+        Emit(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost));
+
+        if (record.Group >= 0)
+        {
+            var group = _instances[record.Group];
+            group.Unsettled--;
+            if (state != TaskState.Succeeded)
+            {
+                group.Failures++;
+            }
+
+            if (group.Unsettled == 0)
+            {
+                FinishGroup(record.Group);
+            }
+
+            return;
+        }
+
+        _settledNodes++;
+        var task = _graph[record.Node];
+        if (state == TaskState.Failed && !task.Optional && _failurePolicy == FailurePolicy.FailFast)
+        {
+            StopAll($"cancelled: '{task.Id}' failed and the plan fails fast");
+        }
+
+        var satisfied = state == TaskState.Succeeded || task.Optional;
+        foreach (var successor in _graph.Successors(record.Node))
+        {
+            var next = _instances[successor];
+            if (next.State != TaskState.Pending || _stopping)
+            {
+                continue;
+            }
+
+            if (!satisfied && _graph[successor].After == DependencyTrigger.Succeeded)
+            {
+                Settle(successor, TaskState.Skipped, $"dependency '{task.Id}' {state.ToWire()}");
+                continue;
+            }
+
+            if (--_unsettledDependencies[successor] == 0)
+            {
+                MakeReady(successor);
+            }
+        }
+    }
+
+    private void FinishGroup(int node)
+    {
+        var group = _instances[node];
+        var task = _graph[node];
+        var children = group.Children!.Select(c => _instances[c]).ToList();
+        group.Attempts = children.Sum(c => c.Attempts);
+        group.StartedAt ??= group.ReadyAt;
+        group.FinishedAt = children.Count == 0 ? _time.GetUtcNow() : children.Max(c => c.FinishedAt);
+        var outputs = children.Select(c => c.Result?.Output).ToList();
+        group.Result = new TaskResult { Output = JsonSerializer.SerializeToElement(outputs) };
+        group.Items = JsonSerializer.SerializeToElement(children.Select(c => new
+        {
+            index = c.Index,
+            item = c.Item,
+            status = c.State.ToWire(),
+            output = c.Result?.Output,
+            error = c.Error,
+        }));
+        if (children.Any(c => c.State == TaskState.Cancelled) && _stopping)
+        {
+            Settle(node, TaskState.Cancelled, _stopReason);
+        }
+        else if (group.Failures > task.Foreach!.MaxFailures)
+        {
+            Settle(node, TaskState.Failed, $"{group.Failures} of {children.Count} items did not succeed (max_failures: {task.Foreach.MaxFailures})");
+        }
+        else
+        {
+            Settle(node, TaskState.Succeeded, null);
+        }
+    }
+
+    private Dictionary<string, DependencyResult> DependencyResults(int node)
+    {
+        var results = new Dictionary<string, DependencyResult>(StringComparer.Ordinal);
+        foreach (var predecessor in _graph.Predecessors(node))
+        {
+            var record = _instances[predecessor];
+            results[record.Id] = new DependencyResult(record.Id, record.State, record.Result?.Output, record.Error, record.Items);
+        }
+
+        return results;
+    }
+
+    private TaskStateChanged StateEvent(Instance record) =>
+        new(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, record.State, record.Attempts);
+
+    private void Emit(RunEvent e) => _options.OnEvent?.Invoke(e);
+
+    private static string Describe(Exception e) => e switch
+    {
+        TaskFailedException or TemplateException or PlanException => e.Message,
+        OperationCanceledException => "cancelled",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
