@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test Fanout has, on a fresh machine: installs what the tests need, builds, runs the xunit suite,
+# then runs the README's main command and checks the figures its run.json must show.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+if ((${#need_apt[@]})); then
+  echo "== installing: ${need_apt[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "== build"
+dotnet build Fanout.slnx -c Release -nologo -v q
+
+echo "== unit and integration tests"
+log=$(mktemp)
+set +e
+dotnet test Fanout.slnx -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)
+failed=$(sed -E 's/Failed: +([0-9]+).*/\1/' <<<"$summary")
+passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
+skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
+rm -f "$log"
+if [ "$status" -ne 0 ] || [ -z "$summary" ]; then
+  echo "tests: ${passed:-0} passed, ${failed:-?} failed"
+  exit 1
+fi
+
+echo "== example: examples/site-generator (the README's main command)"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+dotnet run --project src/Fanout.Cli -c Release --no-build -- run examples/site-generator/plan.yaml --out "$out" --plain
+python3 - "$out/run.json" "$out/report.html" <<'PY'
+import json, sys, os
+report = json.load(open(sys.argv[1]))
+assert os.path.getsize(sys.argv[2]) > 1000, "report.html missing or empty"
+print(f"example: status={report['status']} speedup={report['speedup']} efficiency={report['efficiency']} "
+      f"makespan={report['makespan_ms']/1000:.1f}s tasks={len(report['tasks'])}")
+assert report["status"] == "succeeded", report["status"]
+assert report["speedup"] >= 3, f"speedup {report['speedup']} < 3"
+assert report["efficiency"] >= 0.95, f"efficiency {report['efficiency']} < 0.95"
+PY
+echo "tests: $passed passed, $failed failed, $skipped skipped"
