@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Fanout.Providers.Anthropic;
 using Fanout.Providers.Config;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pricing;
@@ -139,8 +140,7 @@ public static partial class ProviderSetup
 
         IChatClient client = definition.Type == "openai"
             ? new OpenAIChatClient(key, endpoint, model ?? "gpt-4o-mini")
-            : new UnavailableChatClient($"{subject} (anthropic): the Anthropic provider is not available yet; "
-                + "use an OpenAI-compatible endpoint (type: openai with base_url) or unset the key to simulate it");
+            : new AnthropicChatClient(key, endpoint, model);
         return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false);
     }
 
