@@ -96,6 +96,26 @@ public class PromptExecutorTests
     }
 
     [Fact]
+    public void Injected_server_errors_and_rate_limits_are_retried_until_every_task_succeeds()
+    {
+        var plan = new PlanBuilder("p")
+            .Configure(p => p with
+            {
+                Providers = [Provider("sim", """{"type":"simulated","seed":5,"failure_rate":0.3,"failures":["server_error","rate_limit"],"models":{"*":{"latency":"200ms"}}}""")],
+            });
+        for (var i = 0; i < 30; i++)
+        {
+            plan.Add(Prompt($"t{i}", new PromptBody { Prompt = $"item {i}" }) with { Retry = new RetryPolicy { MaxAttempts = 8, Jitter = false } });
+        }
+
+        var (report, set) = RunWithProviders(plan.Build());
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        var faults = set.InjectedFaults;
+        Assert.True(faults[SimulatedFault.ServerError] > 0 && faults[SimulatedFault.RateLimit] > 0);
+        Assert.Equal(report.Retries, faults.Values.Sum());
+    }
+
+    [Fact]
     public void Json_in_a_markdown_fence_is_parsed()
     {
         var client = new ScriptedChatClient("```json\n{\"ok\": true}\n```");
