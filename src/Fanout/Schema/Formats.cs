@@ -6,10 +6,15 @@ namespace Fanout.Schema;
 /// <summary>
 /// The formats Fanout asserts (draft 2020-12 makes format an annotation by default; Fanout checks the common ones
 /// because plan outputs and LLM responses are exactly where a malformed date or URI should be caught). Every check
-/// is ASCII-only and anchored with <c>\z</c> (a .NET <c>$</c> would accept a trailing newline).
+/// but the IRI ones is ASCII-only, and all are anchored with <c>\z</c> (a .NET <c>$</c> would accept a trailing newline).
 /// </summary>
 internal static partial class Formats
 {
+    private static readonly Regex UriSyntax = UriGrammar(iri: false, reference: false);
+    private static readonly Regex UriReferenceSyntax = UriGrammar(iri: false, reference: true);
+    private static readonly Regex IriSyntax = UriGrammar(iri: true, reference: false);
+    private static readonly Regex IriReferenceSyntax = UriGrammar(iri: true, reference: true);
+
     private static readonly Dictionary<string, Func<string, bool>> Checks = new(StringComparer.Ordinal)
     {
         ["date-time"] = IsDateTime,
@@ -20,10 +25,14 @@ internal static partial class Formats
         ["hostname"] = IsHostname,
         ["ipv4"] = IsIPv4,
         ["ipv6"] = IsIPv6,
-        ["uri"] = s => IsUri(s, reference: false),
-        ["uri-reference"] = s => IsUri(s, reference: true),
+        ["uri"] = s => IsUri(UriSyntax, s),
+        ["uri-reference"] = s => IsUri(UriReferenceSyntax, s),
+        ["iri"] = s => IsUri(IriSyntax, s),
+        ["iri-reference"] = s => IsUri(IriReferenceSyntax, s),
+        ["uri-template"] = s => UriTemplate().IsMatch(s),
         ["uuid"] = s => Uuid().IsMatch(s),
         ["json-pointer"] = s => JsonPointer.Parse(s) is not null,
+        ["relative-json-pointer"] = IsRelativeJsonPointer,
         ["regex"] = EcmaRegex.IsValid,
     };
 
@@ -99,6 +108,18 @@ internal static partial class Formats
         return IsHostname(domain);
     }
 
+    // draft-bhutton-relative-json-pointer: a non-negative integer, then "#" or a JSON Pointer.
+    private static bool IsRelativeJsonPointer(string s)
+    {
+        var digits = 0;
+        while (digits < s.Length && char.IsAsciiDigit(s[digits]))
+        {
+            digits++;
+        }
+
+        return digits > 0 && (digits == 1 || s[0] != '0') && (s[digits..] == "#" || JsonPointer.Parse(s[digits..]) is not null);
+    }
+
     // RFC 1123: dot-separated labels of letters, digits and inner hyphens, 63 characters each, 253 in all.
     private static bool IsHostname(string s) => s.Length <= 253 && Hostname().IsMatch(s);
 
@@ -154,31 +175,37 @@ internal static partial class Formats
         return compressed >= 0 ? groups < 8 : groups == 8;
     }
 
-    // RFC 3986 URI / URI-reference, with IP literals checked by IsIPv6.
-    private static bool IsUri(string s, bool reference)
+    // RFC 3986 URI / URI-reference and RFC 3987 IRI / IRI-reference, with IP literals checked by IsIPv6.
+    private static bool IsUri(Regex syntax, string s)
     {
-        var m = (reference ? UriReferenceSyntax() : UriSyntax()).Match(s);
+        var m = syntax.Match(s);
         return m.Success && (!m.Groups["ip6"].Success || IsIPv6(m.Groups["ip6"].Value));
     }
 
-    private const string Pct = "%[0-9A-Fa-f]{2}";
-    private const string PChar = "(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|" + Pct + ")";
-    private const string Authority =
-        "(?:(?:[A-Za-z0-9._~!$&'()*+,;=:-]|" + Pct + ")*@)?"
-        + @"(?:\[(?:(?<ip6>[0-9A-Fa-f:.]+)|v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+)\]|(?:[A-Za-z0-9._~!$&'()*+,;=-]|" + Pct + ")*)"
-        + "(?::[0-9]*)?";
-    private const string QueryFragment = @"(?:\?(?:" + PChar + "|[/?])*)?(?:#(?:" + PChar + "|[/?])*)?";
-    private const string AbsolutePath = "/(?:" + PChar + "+(?:/" + PChar + "*)*)?";
-    private const string Hier = "(?://" + Authority + "(?:/" + PChar + "*)*|" + AbsolutePath + "|" + PChar + "+(?:/" + PChar + "*)*|)";
-    private const string Scheme = "[A-Za-z][A-Za-z0-9+.-]*";
-    private const string NoSchemeSegment = "(?:[A-Za-z0-9._~!$&'()*+,;=@-]|" + Pct + ")+";
-    private const string Relative = "(?://" + Authority + "(?:/" + PChar + "*)*|" + AbsolutePath + "|" + NoSchemeSegment + "(?:/" + PChar + "*)*|)";
+    /// <summary>The RFC 3986 ABNF as a regex; an IRI also allows non-ASCII characters (ucschar, iprivate) wherever unreserved ones go.</summary>
+    private static Regex UriGrammar(bool iri, bool reference)
+    {
+        var unreserved = iri ? @"A-Za-z0-9._~\-\u00A0-\uD7FF\uE000-\uFDCF\uFDF0-\uFFEF" : @"A-Za-z0-9._~\-";
+        var astral = iri ? @"|[\uD800-\uDBFF][\uDC00-\uDFFF]" : "";
+        string Chars(string extra) => $"(?:[{unreserved}{extra}]|%[0-9A-Fa-f]{{2}}{astral})";
+        var pchar = Chars("!$&'()*+,;=:@");
+        var host = $@"(?:\[(?:(?<ip6>[0-9A-Fa-f:.]+)|[vV][0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+)\]|{Chars("!$&'()*+,;=")}*)";
+        var authority = $"(?:{Chars("!$&'()*+,;=:")}*@)?{host}(?::[0-9]*)?";
+        var segments = $"(?:/{pchar}*)*";
+        var absolutePath = $"/(?:{pchar}+{segments})?";
+        var uri = $"[A-Za-z][A-Za-z0-9+.-]*:(?://{authority}{segments}|{absolutePath}|{pchar}+{segments}|)";
+        var relative = $"(?://{authority}{segments}|{absolutePath}|{Chars("!$&'()*+,;=@")}+{segments}|)";
+        var tail = $@"(?:\?(?:{pchar}|[/?])*)?(?:#(?:{pchar}|[/?])*)?";
+        return new Regex($@"^(?:{uri}{(reference ? "|" + relative : "")}){tail}\z", RegexOptions.CultureInvariant);
+    }
 
-    [GeneratedRegex("^" + Scheme + ":" + Hier + QueryFragment + @"\z")]
-    private static partial Regex UriSyntax();
+    // RFC 6570 (level 4): literals (an apostrophe allowed, as the errata does) and {op varspec,...} expressions.
+    [GeneratedRegex(@"^(?:[\x21\x23\x24\x26-\x3B\x3D\x3F-\x5B\x5D\x5F\x61-\x7A\x7E\u00A0-\uD7FF\uE000-\uFFFD]|[\uD800-\uDBFF][\uDC00-\uDFFF]|%[0-9A-Fa-f]{2}"
+        + @"|\{[+#./;?&=,!@|]?(?:" + VarSpec + ")(?:," + VarSpec + @")*\})*\z")]
+    private static partial Regex UriTemplate();
 
-    [GeneratedRegex("^(?:" + Scheme + ":" + Hier + "|" + Relative + ")" + QueryFragment + @"\z")]
-    private static partial Regex UriReferenceSyntax();
+    private const string VarChar = "(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})";
+    private const string VarSpec = VarChar + @"(?:\.?" + VarChar + @")*(?::[1-9][0-9]{0,3}|\*)?";
 
     [GeneratedRegex(@"^(?<y>[0-9]{4})-(?<m>[0-9]{2})-(?<d>[0-9]{2})\z")]
     private static partial Regex Date();

@@ -8,8 +8,8 @@ public sealed record JsonSchemaOptions
 
     /// <summary>
     /// When true (the default), <c>format</c> is an assertion for the formats Fanout knows (date-time, date, time,
-    /// duration, email, hostname, ipv4, ipv6, uri, uri-reference, uuid, json-pointer, regex); unknown formats are
-    /// ignored. When false, <c>format</c> is only an annotation, as draft 2020-12 specifies by default.
+    /// duration, email, hostname, ipv4, ipv6, uri, uri-reference, iri, iri-reference, uri-template, uuid,
+    /// json-pointer, relative-json-pointer, regex); other formats are ignored. When false, <c>format</c> is only an annotation, as draft 2020-12 specifies by default.
     /// </summary>
     public bool AssertFormat { get; init; } = true;
 

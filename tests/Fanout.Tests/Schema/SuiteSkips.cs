@@ -27,10 +27,6 @@ internal static class SuiteSkips
         new("optional/format/hostname.json", "validation of A-label (punycode) host names", "IDNA2008 rules for punycode labels are not checked"),
         new("optional/format/idn-email.json", null, "format idn-email is not asserted"),
         new("optional/format/idn-hostname.json", null, "format idn-hostname is not asserted"),
-        new("optional/format/iri.json", null, "format iri is not asserted"),
-        new("optional/format/iri-reference.json", null, "format iri-reference is not asserted"),
-        new("optional/format/relative-json-pointer.json", null, "format relative-json-pointer is not asserted"),
-        new("optional/format/uri-template.json", null, "format uri-template is not asserted"),
     ];
 
     public static bool Skips(string file, string group) =>
