@@ -24,7 +24,7 @@ public sealed class JsonSchema
     /// <summary>
     /// Compiles <paramref name="schema"/>. Throws <see cref="JsonSchemaException"/> when the schema is invalid (a keyword
     /// with a value of the wrong shape, a pattern that is not a valid regular expression, a <c>$ref</c> that resolves to
-    /// nothing in the document) or uses a keyword Fanout does not support (<c>$dynamicRef</c>, <c>unevaluated*</c>).
+    /// nothing in the document) or uses a keyword Fanout does not support (<c>$dynamicRef</c>).
     /// </summary>
     public static JsonSchema Parse(JsonElement schema, JsonSchemaOptions? options = null)
     {

@@ -11,8 +11,6 @@ internal static class Keywords
     {
         ["$dynamicRef"] = "$dynamicRef is not supported (use $ref)",
         ["$recursiveRef"] = "$recursiveRef (draft 2019-09) is not supported (use $ref)",
-        ["unevaluatedProperties"] = "unevaluatedProperties is not supported (use additionalProperties)",
-        ["unevaluatedItems"] = "unevaluatedItems is not supported (use items)",
     };
 
     public static Keyword[] Compile(SchemaObject schema)
@@ -32,6 +30,7 @@ internal static class Keywords
         StringKeywords.Compile(schema, keywords);
         ArrayKeywords.Compile(schema, keywords);
         ObjectKeywords.Compile(schema, keywords);
+        UnevaluatedKeywords.Compile(schema, keywords); // last: reads what the others evaluated
         return [.. keywords];
     }
 }

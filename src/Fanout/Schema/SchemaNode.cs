@@ -7,6 +7,7 @@ internal sealed class SchemaNode
 {
     private Keyword[] _keywords = [];
     private bool? _boolean;
+    private bool _needsAnnotations;
 
     public SchemaNode(string location)
     {
@@ -25,7 +26,11 @@ internal sealed class SchemaNode
     // Nodes are created before their keywords are compiled so that a $ref cycle can point at a node still being built.
     public void SetBoolean(bool value) => _boolean = value;
 
-    public void SetKeywords(Keyword[] keywords) => _keywords = keywords;
+    public void SetKeywords(Keyword[] keywords)
+    {
+        _keywords = keywords;
+        _needsAnnotations = keywords.Any(k => k.NeedsAnnotations);
+    }
 
     public bool Validate(JsonElement instance, InstancePath path, Evaluation evaluation)
     {
@@ -46,9 +51,13 @@ internal sealed class SchemaNode
             return false;
         }
 
+        // Collect what this schema evaluates when it (unevaluated*) or the schema it is applied in place of needs it.
+        var outer = evaluation.Annotations;
+        var own = outer is not null || _needsAnnotations ? new Annotations() : null;
+        evaluation.Annotations = own;
+        var valid = true;
         try
         {
-            var valid = true;
             foreach (var keyword in _keywords)
             {
                 if (!keyword.Validate(instance, path, evaluation))
@@ -60,12 +69,18 @@ internal sealed class SchemaNode
                     }
                 }
             }
-
-            return valid;
         }
         finally
         {
+            evaluation.Annotations = outer;
             evaluation.Leave();
         }
+
+        if (valid && outer is not null)
+        {
+            outer.Merge(own!);
+        }
+
+        return valid;
     }
 }

@@ -72,7 +72,7 @@ internal static class ArrayKeywords
                     break;
                 }
 
-                if (!schemas[i].Validate(item, at.Item(i), evaluation))
+                if (!evaluation.Child(schemas[i], item, at.Item(i)))
                 {
                     valid = false;
                     if (evaluation.IsQuiet)
@@ -84,6 +84,7 @@ internal static class ArrayKeywords
                 i++;
             }
 
+            evaluation.Annotations?.AddItemsBefore(Math.Min(instance.GetArrayLength(), schemas.Length));
             return valid;
         }
     }
@@ -102,11 +103,12 @@ internal static class ArrayKeywords
                 return Fail(evaluation, at, $"must have at most {start} {JsonValues.Plural(start, "item", "items")}, got {instance.GetArrayLength()}");
             }
 
+            evaluation.Annotations?.AddItemsBefore(int.MaxValue);
             var valid = true;
             var i = 0;
             foreach (var item in instance.EnumerateArray())
             {
-                if (i >= start && !schema.Validate(item, at.Item(i), evaluation))
+                if (i >= start && !evaluation.Child(schema, item, at.Item(i)))
                 {
                     valid = false;
                     if (evaluation.IsQuiet)
@@ -135,10 +137,13 @@ internal static class ArrayKeywords
             var i = 0;
             foreach (var item in instance.EnumerateArray())
             {
-                if (evaluation.Probe(schema, item, at.Item(i++)))
+                if (evaluation.Child(schema, item, at.Item(i), quiet: true))
                 {
                     count++;
+                    evaluation.Annotations?.AddItem(i);
                 }
+
+                i++;
             }
 
             if (count < min)

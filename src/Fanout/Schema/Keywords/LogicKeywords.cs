@@ -32,11 +32,7 @@ internal static class LogicKeywords
         var @else = s.Has("else") ? s.Subschema("else") : null;
         if (s.Has("if"))
         {
-            var condition = s.Subschema("if");
-            if (then is not null || @else is not null)
-            {
-                into.Add(new IfKeyword(s.PathOf("if"), condition, then, @else));
-            }
+            into.Add(new IfKeyword(s.PathOf("if"), s.Subschema("if"), then, @else));
         }
     }
 
@@ -66,15 +62,21 @@ internal static class LogicKeywords
     {
         public override bool Validate(JsonElement instance, InstancePath at, Evaluation evaluation)
         {
+            // Every branch runs when annotations are collected: each valid one adds what it evaluated.
+            var any = false;
             foreach (var schema in schemas)
             {
                 if (evaluation.Probe(schema, instance, at))
                 {
-                    return true;
+                    any = true;
+                    if (evaluation.Annotations is null)
+                    {
+                        break;
+                    }
                 }
             }
 
-            return !evaluation.IsQuiet
+            return any || !evaluation.IsQuiet
                 && Fail(evaluation, at, $"must match at least one anyOf schema: {Explain(schemas, instance, at, evaluation)}");
         }
     }
@@ -105,13 +107,19 @@ internal static class LogicKeywords
     private sealed class NotKeyword(string path, SchemaNode schema) : Keyword(path)
     {
         public override bool Validate(JsonElement instance, InstancePath at, Evaluation evaluation) =>
-            !evaluation.Probe(schema, instance, at) || Fail(evaluation, at, "must not match the schema in 'not'");
+            // Evaluated apart (like a child): whatever 'not' evaluates is never an annotation of this location.
+            !evaluation.Child(schema, instance, at, quiet: true) || Fail(evaluation, at, "must not match the schema in 'not'");
     }
 
     private sealed class IfKeyword(string path, SchemaNode condition, SchemaNode? then, SchemaNode? @else) : Keyword(path)
     {
         public override bool Validate(JsonElement instance, InstancePath at, Evaluation evaluation)
         {
+            if (then is null && @else is null && evaluation.Annotations is null)
+            {
+                return true; // a lone if only matters for the annotations it produces
+            }
+
             var branch = evaluation.Probe(condition, instance, at) ? then : @else;
             return branch is null || branch.Validate(instance, at, evaluation);
         }

@@ -75,6 +75,12 @@ internal static class ObjectKeywords
 
     private sealed record PatternSchema(string Pattern, Regex Regex, SchemaNode Schema);
 
+    private static bool Annotate(Evaluation evaluation, string name)
+    {
+        evaluation.Annotations?.AddProperty(name);
+        return true;
+    }
+
     private sealed class PropertiesKeyword(string path, Dictionary<string, SchemaNode> schemas) : Keyword(path)
     {
         public override bool Validate(JsonElement instance, InstancePath at, Evaluation evaluation)
@@ -87,7 +93,13 @@ internal static class ObjectKeywords
             var valid = true;
             foreach (var property in instance.EnumerateObject())
             {
-                if (schemas.TryGetValue(property.Name, out var schema) && !schema.Validate(property.Value, at.Property(property.Name), evaluation))
+                if (!schemas.TryGetValue(property.Name, out var schema))
+                {
+                    continue;
+                }
+
+                evaluation.Annotations?.AddProperty(property.Name);
+                if (!evaluation.Child(schema, property.Value, at.Property(property.Name)))
                 {
                     valid = false;
                     if (evaluation.IsQuiet)
@@ -118,7 +130,7 @@ internal static class ObjectKeywords
                     var matches = EcmaRegex.TryMatch(pattern.Regex, property.Name);
                     var ok = matches switch
                     {
-                        true => pattern.Schema.Validate(property.Value, at.Property(property.Name), evaluation),
+                        true => Annotate(evaluation, property.Name) && evaluation.Child(pattern.Schema, property.Value, at.Property(property.Name)),
                         false => true,
                         null => Fail(evaluation, at.Property(property.Name), $"matching the name against the pattern '{pattern.Pattern}' took too long"),
                     };
@@ -156,9 +168,10 @@ internal static class ObjectKeywords
                     continue;
                 }
 
+                evaluation.Annotations?.AddProperty(property.Name);
                 var ok = schema.IsFalse
                     ? Fail(evaluation, at, $"property '{property.Name}' is not allowed")
-                    : schema.Validate(property.Value, at.Property(property.Name), evaluation);
+                    : evaluation.Child(schema, property.Value, at.Property(property.Name));
                 if (!ok)
                 {
                     valid = false;
@@ -188,7 +201,7 @@ internal static class ObjectKeywords
                 var name = JsonValues.StringElement(property.Name);
                 if (evaluation.IsQuiet)
                 {
-                    if (!schema.Validate(name, at, evaluation))
+                    if (!evaluation.Child(schema, name, at))
                     {
                         return false;
                     }
