@@ -19,7 +19,8 @@ internal sealed class SchemaCompiler(JsonElement document, JsonSchemaOptions opt
 
     private static readonly string[] SchemaArrayKeywords = ["prefixItems", "allOf", "anyOf", "oneOf"];
 
-    private static readonly string[] SchemaMapKeywords = ["properties", "patternProperties", "$defs", "dependentSchemas"];
+    // "definitions" is the pre-2019 spelling of $defs: scanning it lets $id/$anchor inside older schemas resolve.
+    private static readonly string[] SchemaMapKeywords = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
 
     private readonly Dictionary<string, string> _resources = new(StringComparer.Ordinal);   // absolute URI -> pointer
     private readonly Dictionary<string, string> _anchors = new(StringComparer.Ordinal);     // URI#anchor -> pointer
