@@ -76,8 +76,8 @@ internal static class LogicKeywords
                 }
             }
 
-            return any || !evaluation.IsQuiet
-                && Fail(evaluation, at, $"must match at least one anyOf schema: {Explain(schemas, instance, at, evaluation)}");
+            return any || (!evaluation.IsQuiet
+                && Fail(evaluation, at, $"must match at least one anyOf schema: {Explain(schemas, instance, at, evaluation)}"));
         }
     }
 
@@ -125,7 +125,7 @@ internal static class LogicKeywords
         }
     }
 
-    /// <summary>"[0] must be string, got integer; [1] /name: missing…": the first error of each failed branch.</summary>
+    /// <summary>"[0] must be string, got integer; [1] at /name: must be…": the first error of each failed branch.</summary>
     private static string Explain(SchemaNode[] schemas, JsonElement instance, InstancePath at, Evaluation evaluation)
     {
         var prefix = at.ToString();
