@@ -441,4 +441,55 @@ public class DiagnosticTests
         Assert.Equal("task 'a' uses undeclared pool 'gpu'; declare it under 'pools:'", d.Message);
         Assert.Equal("2:36", d.At());
     }
+
+    [Fact]
+    public void Dependency_listed_twice_is_reported()
+    {
+        var d = Load.Problem("""
+            name: p
+            tasks:
+              - { id: a, prompt: hi }
+              - { id: b, needs: [a, a], prompt: hi }
+            """);
+        Assert.Equal("task 'b': 'a' is listed twice in 'needs'", d.Message);
+        Assert.Equal("4:25", d.At());
+    }
+
+    [Fact]
+    public void Default_that_does_not_match_its_input_type_is_reported_at_the_input()
+    {
+        var d = Load.Problem("""
+            name: p
+            inputs:
+              count: { type: integer, default: many }
+            tasks: [{ id: a, prompt: "{{inputs.count}}" }]
+            """);
+        Assert.Equal("default of input 'count' must be integer, got string", d.Message);
+        Assert.Equal("3:3", d.At());
+    }
+
+    [Fact]
+    public void Missing_at_file_default_is_reported_at_the_default()
+    {
+        var d = Load.Problem("""
+            name: p
+            inputs:
+              brief: { type: string, default: "@missing.md" }
+            tasks: [{ id: a, prompt: "{{inputs.brief}}" }]
+            """, baseDirectory: Fixtures.Dir);
+        Assert.StartsWith("input 'brief': default: cannot read 'missing.md' (no such file: ", d.Message);
+        Assert.Equal("3:35", d.At());
+    }
+
+    [Fact]
+    public void Double_at_default_is_a_literal_at()
+    {
+        var plan = Load.Yaml("""
+            name: p
+            inputs:
+              handle: { type: string, default: "@@bakery" }
+            tasks: [{ id: a, prompt: "{{inputs.handle}}" }]
+            """);
+        Assert.Equal("@bakery", plan.Inputs[0].Default!.Value.GetString());
+    }
 }
