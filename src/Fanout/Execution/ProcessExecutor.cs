@@ -19,6 +19,8 @@ internal sealed class ProcessExecutor : ITaskExecutor
     {
         var body = (ProcessBody)context.Task.Body;
         var start = StartInfo(body, context);
+        // Rendered before the start: a template error must not leave a started process waiting on its stdin.
+        var stdinText = body.Stdin is { } template ? context.Render(template) : null;
         using var process = new Process { StartInfo = start };
         try
         {
@@ -33,12 +35,7 @@ internal sealed class ProcessExecutor : ITaskExecutor
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
         {
-            if (body.Stdin is { } stdin)
-            {
-                await process.StandardInput.WriteAsync(context.Render(stdin).AsMemory(), cancellationToken);
-            }
-
-            process.StandardInput.Close();
+            await WriteStdinAsync(process.StandardInput, stdinText, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -121,6 +118,32 @@ internal sealed class ProcessExecutor : ITaskExecutor
         catch (JsonException e)
         {
             throw new TaskFailedException($"stdout is not valid JSON (output: json): {e.Message}", retryable: false, e);
+        }
+    }
+
+    private static async Task WriteStdinAsync(StreamWriter stdin, string? text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (text is not null)
+            {
+                await stdin.WriteAsync(text.AsMemory(), cancellationToken);
+            }
+
+            stdin.Close();
+        }
+        catch (IOException)
+        {
+            // EPIPE: the process exited or closed its stdin without reading it all. Not an error in itself; its
+            // exit code decides the outcome.
+            try
+            {
+                stdin.Close();
+            }
+            catch (IOException)
+            {
+                // The unsent buffer cannot be flushed any more; the pipe is closed regardless.
+            }
         }
     }
 
