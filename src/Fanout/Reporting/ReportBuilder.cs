@@ -5,7 +5,8 @@ namespace Fanout;
 /// <summary>
 /// Turns the scheduler's instance records into a <see cref="RunReport"/>: per-task rows, the critical path (longest
 /// chain of dependent work by measured duration, fan-out items counted individually), and the lower bound
-/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured.
+/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured, where work
+/// is the time attempts actually ran.
 /// </summary>
 internal static class ReportBuilder
 {
@@ -18,10 +19,13 @@ internal static class ReportBuilder
         var onPath = path.ToHashSet();
         var sequentialMs = duration.Values.Sum();
         var makespanMs = (finishedAt - startedAt).TotalMilliseconds;
-        var lowerBound = Math.Max(pathMs, sequentialMs / concurrency);
+        // Work holds a slot only while an attempt runs: retry backoff counts on the critical path (dependents wait
+        // for it) but not as work, otherwise the bound can exceed the makespan of the very schedule that produced it.
+        var busy = units.ToDictionary(u => u, u => instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)));
+        var lowerBound = Math.Max(pathMs, busy.Values.Sum() / concurrency);
         foreach (var (pool, size) in graph.Plan.Pools)
         {
-            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => duration[u]);
+            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => busy[u]);
             lowerBound = Math.Max(lowerBound, poolWork / size);
         }
 
