@@ -95,7 +95,29 @@ internal static class ReportBuilder
     {
         var distance = new Dictionary<int, double>();
         var previous = new Dictionary<int, int>();
+        var nodeBest = new Dictionary<int, (double Distance, int Unit)>();
         IEnumerable<int> UnitsOf(int node) => instances[node].Children ?? (graph[node].Foreach is null ? [node] : []);
+
+        // The longest path ending in any unit of a node, computed once per node: every unit of a dependent node shares
+        // it, so a fan-out of n items feeding one of m items costs n + m rather than n·m.
+        (double Distance, int Unit) BestOf(int node)
+        {
+            if (nodeBest.TryGetValue(node, out var known))
+            {
+                return known;
+            }
+
+            var best = (Distance: 0.0, Unit: -1);
+            foreach (var unit in UnitsOf(node))
+            {
+                if (distance.TryGetValue(unit, out var d) && (d > best.Distance || best.Unit < 0 && d >= best.Distance))
+                {
+                    best = (d, unit);
+                }
+            }
+
+            return nodeBest[node] = best;
+        }
 
         // Units are in topological order of their nodes, so every predecessor's distance is known when needed.
         foreach (var unit in units)
@@ -104,12 +126,10 @@ internal static class ReportBuilder
             var bestPrevious = -1;
             foreach (var predecessor in graph.Predecessors(instances[unit].Node))
             {
-                foreach (var before in UnitsOf(predecessor))
+                var (d, before) = BestOf(predecessor);
+                if (before >= 0 && (d > best || bestPrevious < 0 && d >= best))
                 {
-                    if (distance.TryGetValue(before, out var d) && (d > best || bestPrevious < 0 && d >= best))
-                    {
-                        (best, bestPrevious) = (d, before);
-                    }
+                    (best, bestPrevious) = (d, before);
                 }
             }
 

@@ -265,7 +265,10 @@ public sealed partial class Scheduler
         AttemptFinished finished;
         try
         {
-            var executor = _options.Executors.Get(context.Task.Kind);
+            var executor = _options.Executors.Kinds.Contains(context.Task.Kind)
+                ? _options.Executors.Get(context.Task.Kind)
+                // A missing executor will still be missing on the next attempt.
+                : throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
             finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
         }

@@ -137,4 +137,16 @@ public class DispatchTests
         Assert.Equal(1000, report.StartMs("s2"));
         Assert.Equal(100, report.Row("f2").WaitMs);
     }
+
+    [Fact]
+    public void Empty_plan_succeeds_at_once()
+    {
+        var (report, _) = Sim.Run(new PlanBuilder("empty").Build());
+
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        Assert.Empty(report.Tasks);
+        Assert.Equal(0, report.MakespanMs);
+        Assert.Equal(1, report.Speedup);
+        Assert.Equal(1, report.Efficiency);
+    }
 }

@@ -53,4 +53,33 @@ public class ScaleTests
         Assert.Equal(64, report.PeakConcurrency);
         Assert.Equal("sink", report.Tasks[^1].Id);
     }
+
+    [Fact]
+    public void Fan_out_of_50k_items_feeding_another_fan_out_completes_and_finds_its_critical_path()
+    {
+        const int items = 50_000;
+        var plan = new PlanBuilder("fans")
+            .Task("list", (_, _) => ValueTask.FromResult<object?>(Enumerable.Range(0, items).ToArray()))
+            .Add(new TaskDefinition
+            {
+                Id = "map",
+                Needs = ["list"],
+                Foreach = new ForeachSpec { Path = "tasks.list.output" },
+                // Item n takes n % 7 + 1 ms, so the slowest first item is map[6].
+                Body = new DelegateBody(async (ctx, ct) =>
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(ctx.Item!.Value.GetInt32() % 7 + 1), ctx.Time, ct);
+                    return null;
+                }),
+            })
+            .Add(new TaskDefinition { Id = "again", Body = new DelegateBody(Support.Sim.Work(1)), Needs = ["map", "list"], Foreach = new ForeachSpec { Path = "tasks.list.output" } })
+            .Build();
+
+        var report = Run(plan, concurrency: 64);
+
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        Assert.Equal(3 + 2 * items, report.Tasks.Length);
+        Assert.Equal(["list", "map[6]", "again[0]"], report.CriticalPath.ToArray());
+        Assert.Equal(8, report.CriticalPathMs);
+    }
 }

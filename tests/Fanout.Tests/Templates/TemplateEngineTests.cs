@@ -84,6 +84,26 @@ public class TemplateEngineTests
     }
 
     [Fact]
+    public void Objects_and_arrays_render_as_json()
+    {
+        Assert.Equal("""{"title":"Moon","pages":["p0","p1"],"n":3} ["a","b"]""", Render("{{tasks.plan.output}} {{inputs.list}}"));
+    }
+
+    [Fact]
+    public void Booleans_render_in_lower_case()
+    {
+        var scope = TemplateScope.Create(JsonSerializer.SerializeToElement(new { yes = true, no = false }), new Dictionary<string, JsonNode?>());
+
+        Assert.Equal("true/false", TemplateEngine.Render("{{inputs.yes}}/{{inputs.no}}", scope));
+    }
+
+    [Fact]
+    public void Array_length_renders_like_in_handlebars_js()
+    {
+        Assert.Equal("2 pages", Render("{{tasks.plan.output.pages.length}} pages"));
+    }
+
+    [Fact]
     public void Html_is_not_escaped()
     {
         Assert.Equal("<b>\"A & B\"</b>", Render("{{inputs.html}}"));
