@@ -7,7 +7,8 @@ namespace Fanout;
 /// Runs <see cref="ProcessBody"/> tasks. Each rendered argv element is exactly one argument — no shell parses it.
 /// With <c>shell: true</c> the first element is a fixed <c>/bin/sh -c</c> script and the rest are passed to it as
 /// <c>$1</c>, <c>$2</c>…, so templated values still never become shell text. On timeout or cancellation the whole
-/// process tree is killed.
+/// process tree is killed. (A background child whose parent has already exited is no longer in that tree: the attempt
+/// still ends on time, but such a child is left running.)
 /// </summary>
 internal sealed class ProcessExecutor : ITaskExecutor
 {
@@ -33,10 +34,15 @@ internal sealed class ProcessExecutor : ITaskExecutor
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        string output, error;
         try
         {
             await WriteStdinAsync(process.StandardInput, stdinText, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
+            // A backgrounded grandchild can hold the pipes open after the process exits: reading to EOF must still
+            // honour the timeout and cancellation.
+            output = await stdout.WaitAsync(cancellationToken);
+            error = await stderr.WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -46,8 +52,6 @@ internal sealed class ProcessExecutor : ITaskExecutor
             throw;
         }
 
-        var output = await stdout;
-        var error = await stderr;
         var details = JsonSerializer.SerializeToElement(new { exit_code = process.ExitCode, pid = process.Id, stderr = Tail(error) });
         if (process.ExitCode != 0)
         {

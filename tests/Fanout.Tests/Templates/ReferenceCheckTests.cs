@@ -129,4 +129,17 @@ public class ReferenceCheckTests
     {
         Assert.Empty(Problems(Prompt("write", "{{#each tasks.plan.output.pages}}{{title}}{{/each}}", "plan")));
     }
+
+    [Fact]
+    public void Helper_name_inside_a_subexpression_is_not_taken_for_a_path()
+    {
+        Assert.Empty(Problems(Prompt("write", "{{#if (eq tasks.plan.status \"failed\")}}retry{{/if}}", "plan")));
+    }
+
+    [Fact]
+    public void Paths_inside_a_subexpression_are_still_checked()
+    {
+        Assert.Equal(["task 'write' prompt: references tasks.plan but 'plan' is not in needs; add it to needs"],
+            Problems(Prompt("write", "{{#if (eq tasks.plan.status \"failed\")}}retry{{/if}}")));
+    }
 }
