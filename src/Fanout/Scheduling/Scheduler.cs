@@ -175,10 +175,7 @@ public sealed partial class Scheduler
         var spec = _graph[node].Foreach!;
         if (spec.Items is { } literal)
         {
-            // A literal that is not an array would otherwise throw out of the scheduler loop and abort the run.
-            return literal.ValueKind == JsonValueKind.Array
-                ? literal
-                : throw new TemplateException($"items is {literal.ValueKind.ToString().ToLowerInvariant()}, not an array");
+            return literal;
         }
 
         var scope = TemplateScope.Create(_options.Inputs, DependencyResults(node).ToDictionary(d => d.Key, d => (System.Text.Json.Nodes.JsonNode?)d.Value.ToNode()));

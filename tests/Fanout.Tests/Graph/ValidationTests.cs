@@ -138,4 +138,69 @@ public class ValidationTests
 
         Assert.Equal([16.0, 15, 12, 10], rank);
     }
+
+    private static PlanBuilder FanOut(ForeachSpec spec) =>
+        new PlanBuilder("p").Add(Sim.Def("fan", Sim.Work(1)) with { Foreach = spec });
+
+    [Fact]
+    public void Foreach_without_a_source_is_reported()
+    {
+        Assert.Equal(["task 'fan' foreach needs exactly one of a path (e.g. tasks.plan.output.items) or literal items"],
+            Problems(FanOut(new ForeachSpec())));
+    }
+
+    [Fact]
+    public void Foreach_with_both_a_path_and_items_is_reported()
+    {
+        var spec = new ForeachSpec { Path = "inputs.x", Items = System.Text.Json.JsonSerializer.SerializeToElement(new[] { 1 }) };
+
+        Assert.Contains("task 'fan' foreach needs exactly one of a path (e.g. tasks.plan.output.items) or literal items",
+            Problems(FanOut(spec).Configure(p => p with { Inputs = [new InputDefinition { Name = "x" }] })));
+    }
+
+    [Fact]
+    public void Foreach_items_that_are_not_an_array_are_reported()
+    {
+        var spec = new ForeachSpec { Items = System.Text.Json.JsonSerializer.SerializeToElement("abc") };
+
+        Assert.Equal(["task 'fan' foreach items must be an array, not string"], Problems(FanOut(spec)));
+    }
+
+    [Theory]
+    [InlineData("tasks")]
+    [InlineData("inputs")]
+    [InlineData("index")]
+    [InlineData("two words")]
+    public void Foreach_as_name_that_would_hide_the_scope_is_reported(string name)
+    {
+        var spec = new ForeachSpec { Items = System.Text.Json.JsonSerializer.SerializeToElement(new[] { 1 }), As = name };
+
+        Assert.Equal([$"task 'fan' foreach as: '{name}' is not usable; pick a name other than inputs, tasks and index"], Problems(FanOut(spec)));
+    }
+
+    [Fact]
+    public void Negative_max_failures_is_reported()
+    {
+        var spec = new ForeachSpec { Items = System.Text.Json.JsonSerializer.SerializeToElement(new[] { 1 }), MaxFailures = -1 };
+
+        Assert.Equal(["task 'fan' foreach max_failures must be 0 or more (got -1)"], Problems(FanOut(spec)));
+    }
+
+    [Fact]
+    public void Timeouts_and_retry_settings_the_timers_cannot_honour_are_reported()
+    {
+        var builder = new PlanBuilder("p")
+            .Configure(p => p with { Defaults = p.Defaults with { Timeout = TimeSpan.Zero } })
+            .Add(Sim.Def("a", Sim.Work(1)) with { Timeout = TimeSpan.FromSeconds(-1) })
+            .Add(Sim.Def("b", Sim.Work(1)) with { Retry = new RetryPolicy { MaxAttempts = 0, BaseDelay = TimeSpan.FromSeconds(-1) } });
+
+        Assert.Equal(
+            [
+                "task 'a': timeout must be positive (got -00:00:01)",
+                "task 'b': retry max_attempts must be at least 1 (got 0)",
+                "task 'b': retry delays must not be negative",
+                "defaults: timeout must be positive (got 00:00:00)",
+            ],
+            Problems(builder));
+    }
 }

@@ -235,19 +235,6 @@ public class ForeachTests
     }
 
     [Fact]
-    public void Literal_foreach_items_that_are_not_an_array_fail_the_task()
-    {
-        var plan = new PlanBuilder("fan")
-            .Add(Fan("g", new ForeachSpec { Items = Json("""{"a": 1}""") }, Upper()))
-            .Build();
-
-        var (report, _) = Sim.Run(plan);
-
-        Assert.Equal(TaskState.Failed, report.Row("g").Status);
-        Assert.Equal("foreach: items is object, not an array", report.Row("g").Error);
-    }
-
-    [Fact]
     public void Fan_out_items_share_the_global_concurrency_limit_by_rank()
     {
         var plan = new PlanBuilder("fan")
