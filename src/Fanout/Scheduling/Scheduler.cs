@@ -387,7 +387,7 @@ public sealed partial class Scheduler
         if (record.Group >= 0)
         {
             var group = _instances[record.Group];
-            var spec = _graph[record.Node];
+            var fanOut = _graph[record.Node];
             group.Unsettled--;
             if (state == TaskState.Failed)
             {
@@ -398,11 +398,11 @@ public sealed partial class Scheduler
             {
                 FinishGroup(record.Group);
             }
-            else if (state == TaskState.Failed && group.Failures > spec.Foreach!.MaxFailures && !spec.Optional
+            else if (state == TaskState.Failed && group.Failures > fanOut.Foreach!.MaxFailures && !fanOut.Optional
                      && _failurePolicy == FailurePolicy.FailFast)
             {
                 // The fan-out can no longer succeed: fail fast now rather than when its last item settles.
-                StopAll($"cancelled: '{spec.Id}' failed and the plan fails fast");
+                StopAll($"cancelled: '{fanOut.Id}' failed and the plan fails fast");
             }
 
             return;

@@ -103,4 +103,3 @@ internal sealed class JsonValueFormatter : HandlebarsDotNet.IO.IFormatterProvide
     public void Format<T>(T value, in HandlebarsDotNet.EncodedTextWriter writer) =>
         writer.Write(value is bool b ? (b ? "true" : "false") : JsonSerializer.Serialize<object?>(value), encode: false);
 }
-

@@ -84,6 +84,19 @@ public class RetryTests
     }
 
     [Fact]
+    public void Jittered_gaps_are_exactly_the_policy_delays_drawn_from_the_run_seed()
+    {
+        var policy = Exact with { Jitter = true };
+        var plan = new PlanBuilder("seeded").Add(Sim.Def("t", Sim.Flaky(4, 10)) with { Retry = policy }).Build();
+
+        var (report, _) = Sim.Run(plan, configure: o => o with { Seed = 7 });
+
+        var log = report.Row("t").AttemptLog;
+        var random = new Random(7);
+        Assert.Equal(Enumerable.Range(1, 4).Select(n => policy.DelayFor(n, random)), log.Zip(log.Skip(1), (a, b) => b.StartedAt - a.FinishedAt));
+    }
+
+    [Fact]
     public void Jittered_delays_are_reproducible_with_a_seed()
     {
         var policy = Exact with { Jitter = true };
