@@ -7,7 +7,8 @@ namespace Fanout;
 /// Runs <see cref="ProcessBody"/> tasks. Each rendered argv element is exactly one argument — no shell parses it.
 /// With <c>shell: true</c> the first element is a fixed <c>/bin/sh -c</c> script and the rest are passed to it as
 /// <c>$1</c>, <c>$2</c>…, so templated values still never become shell text. On timeout or cancellation the whole
-/// process tree is killed.
+/// process tree is killed. (A background child whose parent has already exited is no longer in that tree: the attempt
+/// still ends on time, but such a child is left running.)
 /// </summary>
 internal sealed class ProcessExecutor : ITaskExecutor
 {
@@ -19,6 +20,8 @@ internal sealed class ProcessExecutor : ITaskExecutor
     {
         var body = (ProcessBody)context.Task.Body;
         var start = StartInfo(body, context);
+        // Rendered before the start: a template error must not leave a started process waiting on its stdin.
+        var stdinText = body.Stdin is { } template ? context.Render(template) : null;
         using var process = new Process { StartInfo = start };
         try
         {
@@ -31,15 +34,15 @@ internal sealed class ProcessExecutor : ITaskExecutor
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        string output, error;
         try
         {
-            if (body.Stdin is { } stdin)
-            {
-                await process.StandardInput.WriteAsync(context.Render(stdin).AsMemory(), cancellationToken);
-            }
-
-            process.StandardInput.Close();
+            await WriteStdinAsync(process.StandardInput, stdinText, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
+            // A backgrounded grandchild can hold the pipes open after the process exits: reading to EOF must still
+            // honour the timeout and cancellation.
+            output = await stdout.WaitAsync(cancellationToken);
+            error = await stderr.WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -49,8 +52,6 @@ internal sealed class ProcessExecutor : ITaskExecutor
             throw;
         }
 
-        var output = await stdout;
-        var error = await stderr;
         var details = JsonSerializer.SerializeToElement(new { exit_code = process.ExitCode, pid = process.Id, stderr = Tail(error) });
         if (process.ExitCode != 0)
         {
@@ -121,6 +122,32 @@ internal sealed class ProcessExecutor : ITaskExecutor
         catch (JsonException e)
         {
             throw new TaskFailedException($"stdout is not valid JSON (output: json): {e.Message}", retryable: false, e);
+        }
+    }
+
+    private static async Task WriteStdinAsync(StreamWriter stdin, string? text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (text is not null)
+            {
+                await stdin.WriteAsync(text.AsMemory(), cancellationToken);
+            }
+
+            stdin.Close();
+        }
+        catch (IOException)
+        {
+            // EPIPE: the process exited or closed its stdin without reading it all. Not an error in itself; its
+            // exit code decides the outcome.
+            try
+            {
+                stdin.Close();
+            }
+            catch (IOException)
+            {
+                // The unsent buffer cannot be flushed any more; the pipe is closed regardless.
+            }
         }
     }
 

@@ -179,12 +179,20 @@ public sealed class TaskGraph
                 }
             }
 
+            if (task.Foreach is { } spec)
+            {
+                diagnostics.AddRange(ForeachProblems(task, spec));
+            }
+
+            diagnostics.AddRange(LimitProblems($"task '{task.Id}'", task.Timeout, task.Retry, task.Locate("timeout")));
+
             if (task.Pool is { } pool && !plan.Pools.ContainsKey(pool))
             {
                 diagnostics.Add(new($"task '{task.Id}' uses undeclared pool '{pool}'{Names.DidYouMean(pool, plan.Pools.Keys)}; declare it under 'pools:'", task.Locate("pool")));
             }
         }
 
+        diagnostics.AddRange(LimitProblems("defaults", plan.Defaults.Timeout, plan.Defaults.Retry, null));
         foreach (var (name, size) in plan.Pools)
         {
             if (size < 1)
@@ -200,6 +208,56 @@ public sealed class TaskGraph
 
         diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
         return diagnostics;
+    }
+
+    /// <summary>Timeouts and retry settings the scheduler's timers can honour (a negative delay would throw mid-run).</summary>
+    private static IEnumerable<PlanDiagnostic> LimitProblems(string owner, TimeSpan? timeout, RetryPolicy? retry, SourceLocation? location)
+    {
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            yield return new($"{owner}: timeout must be positive (got {t})", location);
+        }
+
+        if (retry is null)
+        {
+            yield break;
+        }
+
+        if (retry.MaxAttempts < 1)
+        {
+            yield return new($"{owner}: retry max_attempts must be at least 1 (got {retry.MaxAttempts})", location);
+        }
+
+        if (retry.BaseDelay < TimeSpan.Zero || retry.MaxDelay < TimeSpan.Zero)
+        {
+            yield return new($"{owner}: retry delays must not be negative", location);
+        }
+    }
+
+    /// <summary>A fan-out needs exactly one source, a usable <c>as</c> name and a non-negative failure threshold.</summary>
+    private static IEnumerable<PlanDiagnostic> ForeachProblems(TaskDefinition task, ForeachSpec spec)
+    {
+        var location = task.Locate("foreach");
+        if ((spec.Path is null) == (spec.Items is null))
+        {
+            yield return new($"task '{task.Id}' foreach needs exactly one of a path (e.g. tasks.plan.output.items) or literal items", location);
+        }
+
+        if (spec.Items is { ValueKind: not System.Text.Json.JsonValueKind.Array } items)
+        {
+            yield return new($"task '{task.Id}' foreach items must be an array, not {items.ValueKind.ToString().ToLowerInvariant()}", location);
+        }
+
+        // The as: name sits next to inputs, tasks and index in the template scope and must not hide them.
+        if (!Names.IsValid(spec.As) || spec.As is "inputs" or "tasks" or "index")
+        {
+            yield return new($"task '{task.Id}' foreach as: '{spec.As}' is not usable; pick a name other than inputs, tasks and index", location);
+        }
+
+        if (spec.MaxFailures < 0)
+        {
+            yield return new($"task '{task.Id}' foreach max_failures must be 0 or more (got {spec.MaxFailures})", location);
+        }
     }
 
     private static Dictionary<string, int> BuildIndex(PlanDefinition plan)

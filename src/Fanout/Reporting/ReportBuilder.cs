@@ -5,7 +5,8 @@ namespace Fanout;
 /// <summary>
 /// Turns the scheduler's instance records into a <see cref="RunReport"/>: per-task rows, the critical path (longest
 /// chain of dependent work by measured duration, fan-out items counted individually), and the lower bound
-/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured.
+/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured, where work
+/// is the time attempts actually ran.
 /// </summary>
 internal static class ReportBuilder
 {
@@ -18,10 +19,13 @@ internal static class ReportBuilder
         var onPath = path.ToHashSet();
         var sequentialMs = duration.Values.Sum();
         var makespanMs = (finishedAt - startedAt).TotalMilliseconds;
-        var lowerBound = Math.Max(pathMs, sequentialMs / concurrency);
+        // Work holds a slot only while an attempt runs: retry backoff counts on the critical path (dependents wait
+        // for it) but not as work, otherwise the bound can exceed the makespan of the very schedule that produced it.
+        var busy = units.ToDictionary(u => u, u => instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)));
+        var lowerBound = Math.Max(pathMs, busy.Values.Sum() / concurrency);
         foreach (var (pool, size) in graph.Plan.Pools)
         {
-            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => duration[u]);
+            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => busy[u]);
             lowerBound = Math.Max(lowerBound, poolWork / size);
         }
 
@@ -91,7 +95,29 @@ internal static class ReportBuilder
     {
         var distance = new Dictionary<int, double>();
         var previous = new Dictionary<int, int>();
+        var nodeBest = new Dictionary<int, (double Distance, int Unit)>();
         IEnumerable<int> UnitsOf(int node) => instances[node].Children ?? (graph[node].Foreach is null ? [node] : []);
+
+        // The longest path ending in any unit of a node, computed once per node: every unit of a dependent node shares
+        // it, so a fan-out of n items feeding one of m items costs n + m rather than n·m.
+        (double Distance, int Unit) BestOf(int node)
+        {
+            if (nodeBest.TryGetValue(node, out var known))
+            {
+                return known;
+            }
+
+            var best = (Distance: 0.0, Unit: -1);
+            foreach (var unit in UnitsOf(node))
+            {
+                if (distance.TryGetValue(unit, out var d) && (d > best.Distance || best.Unit < 0 && d >= best.Distance))
+                {
+                    best = (d, unit);
+                }
+            }
+
+            return nodeBest[node] = best;
+        }
 
         // Units are in topological order of their nodes, so every predecessor's distance is known when needed.
         foreach (var unit in units)
@@ -100,12 +126,10 @@ internal static class ReportBuilder
             var bestPrevious = -1;
             foreach (var predecessor in graph.Predecessors(instances[unit].Node))
             {
-                foreach (var before in UnitsOf(predecessor))
+                var (d, before) = BestOf(predecessor);
+                if (before >= 0 && (d > best || bestPrevious < 0 && d >= best))
                 {
-                    if (distance.TryGetValue(before, out var d) && (d > best || bestPrevious < 0 && d >= best))
-                    {
-                        (best, bestPrevious) = (d, before);
-                    }
+                    (best, bestPrevious) = (d, before);
                 }
             }
 

@@ -80,6 +80,7 @@ internal sealed class Instance(int node, string id)
 
     public int Unsettled { get; set; }
 
+    /// <summary>For a fan-out group: how many of its items failed (cancelled ones are not counted).</summary>
     public int Failures { get; set; }
 
     public JsonElement? Items { get; set; }

@@ -77,6 +77,12 @@ public sealed partial class Scheduler
             }
         }
 
+        // The registration's message would only be read after the first dispatch: honour an early cancel now.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Handle(new CancelRequested());
+        }
+
         while (_settledNodes < _graph.Count || _running > 0)
         {
             Dispatch();
@@ -256,7 +262,10 @@ public sealed partial class Scheduler
         AttemptFinished finished;
         try
         {
-            var executor = _options.Executors.Get(context.Task.Kind);
+            var executor = _options.Executors.Kinds.Contains(context.Task.Kind)
+                ? _options.Executors.Get(context.Task.Kind)
+                // A missing executor will still be missing on the next attempt.
+                : throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
             finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
         }
@@ -323,7 +332,8 @@ public sealed partial class Scheduler
         }
 
         var retry = task.Retry ?? _graph.Plan.Defaults.Retry;
-        var retryable = finished.Error is not TaskFailedException { Retryable: false } && finished.Error is not PlanException;
+        // A template that does not render will not render next time either.
+        var retryable = finished.Error is not (TaskFailedException { Retryable: false } or PlanException or TemplateException);
         if (retryable && record.Attempts < retry.MaxAttempts)
         {
             var delay = retry.DelayFor(record.Attempts, _random);
@@ -377,8 +387,9 @@ public sealed partial class Scheduler
         if (record.Group >= 0)
         {
             var group = _instances[record.Group];
+            var fanOut = _graph[record.Node];
             group.Unsettled--;
-            if (state != TaskState.Succeeded)
+            if (state == TaskState.Failed)
             {
                 group.Failures++;
             }
@@ -386,6 +397,12 @@ public sealed partial class Scheduler
             if (group.Unsettled == 0)
             {
                 FinishGroup(record.Group);
+            }
+            else if (state == TaskState.Failed && group.Failures > fanOut.Foreach!.MaxFailures && !fanOut.Optional
+                     && _failurePolicy == FailurePolicy.FailFast)
+            {
+                // The fan-out can no longer succeed: fail fast now rather than when its last item settles.
+                StopAll($"cancelled: '{fanOut.Id}' failed and the plan fails fast");
             }
 
             return;
@@ -438,13 +455,14 @@ public sealed partial class Scheduler
             output = c.Result?.Output,
             error = c.Error,
         }));
-        if (children.Any(c => c.State == TaskState.Cancelled) && _stopping)
-        {
-            Settle(node, TaskState.Cancelled, _stopReason);
-        }
-        else if (group.Failures > task.Foreach!.MaxFailures)
+        // Too many failed items fail the group even when the rest was then cancelled (fail-fast, or the user).
+        if (group.Failures > task.Foreach!.MaxFailures)
         {
             Settle(node, TaskState.Failed, $"{group.Failures} of {children.Count} items did not succeed (max_failures: {task.Foreach.MaxFailures})");
+        }
+        else if (children.Any(c => c.State == TaskState.Cancelled) && _stopping)
+        {
+            Settle(node, TaskState.Cancelled, _stopReason);
         }
         else
         {

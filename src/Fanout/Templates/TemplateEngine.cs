@@ -79,10 +79,27 @@ public static class TemplateEngine
     private static IHandlebars CreateHandlebars()
     {
         var handlebars = HandlebarsDotNet.Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, FormatProvider = CultureInfo.InvariantCulture });
+        handlebars.Configuration.FormatterProviders.Add(new JsonValueFormatter());
         handlebars.RegisterHelper("json", (writer, _, arguments) =>
             writer.WriteSafeString(arguments.Length == 0 ? "null" : JsonSerializer.Serialize(arguments[0])));
         handlebars.RegisterHelper("eq", (_, arguments) =>
             arguments.Length == 2 && Equals(arguments[0]?.ToString(), arguments[1]?.ToString()));
         return handlebars;
     }
+}
+
+/// <summary>
+/// Writes objects and arrays as JSON and booleans as <c>true</c>/<c>false</c>. Handlebars.Net would otherwise write a
+/// dictionary's key/value pairs as .NET type names and <c>True</c>, which is never what a prompt or argv wants.
+/// </summary>
+internal sealed class JsonValueFormatter : HandlebarsDotNet.IO.IFormatterProvider, HandlebarsDotNet.IO.IFormatter
+{
+    public bool TryCreateFormatter(Type type, out HandlebarsDotNet.IO.IFormatter formatter)
+    {
+        formatter = this;
+        return type == typeof(bool) || typeof(Dictionary<string, object?>).IsAssignableFrom(type) || typeof(List<object?>).IsAssignableFrom(type);
+    }
+
+    public void Format<T>(T value, in HandlebarsDotNet.EncodedTextWriter writer) =>
+        writer.Write(value is bool b ? (b ? "true" : "false") : JsonSerializer.Serialize<object?>(value), encode: false);
 }

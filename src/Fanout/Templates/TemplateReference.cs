@@ -82,6 +82,8 @@ internal static partial class TemplateScanner
     [GeneratedRegex(@"\{\{\{?(?<body>.*?)\}?\}\}", RegexOptions.Singleline)]
     private static partial Regex Mustache();
 
-    [GeneratedRegex("\"[^\"]*\"|'[^']*'|[^\\s()]+")]
+    /// <summary>Tokens of a mustache: string literals, a subexpression's helper name with its <c>(</c> (so it is never
+    /// taken for a path), and everything else split on spaces and parentheses.</summary>
+    [GeneratedRegex("\"[^\"]*\"|'[^']*'|\\(\\s*[^\\s()]+|[^\\s()]+")]
     private static partial Regex Tokens();
 }

@@ -52,11 +52,18 @@ public sealed class TemplateScope
     private static object? ToObjects(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => ToObjects(p.Value), StringComparer.Ordinal),
-        JsonValueKind.Array => element.EnumerateArray().Select(ToObjects).ToList(),
+        JsonValueKind.Array => new ArrayObject(element.EnumerateArray().Select(ToObjects)),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,
     };
+
+    /// <summary>An array as Handlebars sees it, with the <c>length</c> that paths may use (as in Handlebars.js).</summary>
+    private sealed class ArrayObject(IEnumerable<object?> items) : List<object?>(items)
+    {
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE1006", Justification = "Handlebars path segment")]
+        public int length => Count;
+    }
 }
