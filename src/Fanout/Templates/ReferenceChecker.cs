@@ -74,7 +74,7 @@ internal static class ReferenceChecker
                 return null;
             case var root when itemNames.Contains(root):
                 return null;
-            case "item" or "index":
+            case "item" or "index" when !reference.InBlockScope:
                 return $"'{segments[0]}' is only defined in a task with foreach";
             default:
                 return reference.InBlockScope

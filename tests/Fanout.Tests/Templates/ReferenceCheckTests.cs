@@ -131,6 +131,12 @@ public class ReferenceCheckTests
     }
 
     [Fact]
+    public void Item_and_index_inside_an_each_block_of_a_plain_task_are_fields_of_the_block_element()
+    {
+        Assert.Empty(Problems(Prompt("write", "{{#each tasks.plan.items}}{{index}}:{{item.id}}{{/each}}", "plan")));
+    }
+
+    [Fact]
     public void Helper_name_inside_a_subexpression_is_not_taken_for_a_path()
     {
         Assert.Empty(Problems(Prompt("write", "{{#if (eq tasks.plan.status \"failed\")}}retry{{/if}}", "plan")));
