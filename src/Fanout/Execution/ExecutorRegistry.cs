@@ -29,6 +29,9 @@ public sealed class ExecutorRegistry
     /// <summary>The kinds registered.</summary>
     public IEnumerable<string> Kinds => _executors.Keys;
 
+    /// <summary>The executor for <paramref name="kind"/>, or null.</summary>
+    public ITaskExecutor? TryGet(string kind) => _executors.GetValueOrDefault(kind);
+
     /// <summary>The executor for <paramref name="kind"/>.</summary>
     public ITaskExecutor Get(string kind) =>
         _executors.TryGetValue(kind, out var executor)

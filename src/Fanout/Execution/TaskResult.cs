@@ -40,15 +40,15 @@ public sealed record TaskResult
     /// <summary>Kind-specific facts for the report (a process's exit code and stderr, a prompt's finish reason).</summary>
     public JsonElement? Details { get; init; }
 
+    private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null);
+    private static readonly TaskResult Empty = new() { Output = JsonNull };
+
     /// <summary>A result whose output is <paramref name="value"/> serialized to JSON.</summary>
-    public static TaskResult FromValue(object? value) => new()
+    public static TaskResult FromValue(object? value) => value switch
     {
-        Output = value switch
-        {
-            JsonElement element => element,
-            null => JsonSerializer.SerializeToElement<object?>(null),
-            _ => JsonSerializer.SerializeToElement(value, value.GetType()),
-        },
+        null => Empty,
+        JsonElement element => new() { Output = element },
+        _ => new() { Output = JsonSerializer.SerializeToElement(value, value.GetType()) },
     };
 }
 

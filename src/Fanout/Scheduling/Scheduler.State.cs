@@ -61,8 +61,6 @@ internal sealed class Instance(int node, string id)
 
     public bool HasCost { get; private set; }
 
-    public CancellationTokenSource? Cancellation { get; set; }
-
     public ITimer? RetryTimer { get; set; }
 
     public ReadyPool? Pool { get; set; }

@@ -24,6 +24,7 @@ public sealed partial class Scheduler
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
+    private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
     private readonly string _runId;
     private long _sequence;
     private int _running;
@@ -196,7 +197,7 @@ public sealed partial class Scheduler
         record.ReadyAt = _time.GetUtcNow();
         var pool = _pools[_graph[record.Node].Pool ?? ""];
         pool.Queue.Enqueue(instance, (-_rank[record.Node], _sequence++));
-        Emit(StateEvent(record));
+        EmitState(record);
     }
 
     /// <summary>Starts ready instances while slots are free: the highest-ranked head among pools with capacity, so a
@@ -244,28 +245,28 @@ public sealed partial class Scheduler
         }
 
         var timeout = task.Timeout ?? _graph.Plan.Defaults.Timeout;
-        record.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var timeoutSource = timeout is { } t ? new CancellationTokenSource(t, _time) : null;
         var context = new TaskContext(task, record.Id, record.Attempts, _graph.Plan, _options.Inputs,
             DependencyResults(record.Node), record.Item, record.Index >= 0 ? record.Index : null, record.LastError, _time,
             _options.OutputDirectory);
-        Emit(StateEvent(record));
-        _ = RunAttemptAsync(instance, record.Attempts, context, record.Cancellation, timeoutSource, timeout);
+        EmitState(record);
+        _ = RunAttemptAsync(instance, record.Attempts, context, timeoutSource, timeout);
     }
 
-    private async Task RunAttemptAsync(int instance, int attempt, TaskContext context, CancellationTokenSource cancellation,
-        CancellationTokenSource? timeoutSource, TimeSpan? timeout)
+    /// <summary>One attempt. Only the run-wide stop token and the attempt's own timeout cancel it, so an attempt
+    /// without a timeout needs no token source of its own.</summary>
+    private async Task RunAttemptAsync(int instance, int attempt, TaskContext context, CancellationTokenSource? timeoutSource, TimeSpan? timeout)
     {
         // Leave the scheduler loop first: executors may do synchronous work before their first await.
         await Task.Yield();
+        var cancellation = _stop;
         using var linked = timeoutSource is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token, timeoutSource.Token);
         AttemptFinished finished;
         try
         {
-            var executor = _options.Executors.Kinds.Contains(context.Task.Kind)
-                ? _options.Executors.Get(context.Task.Kind)
+            var executor = _options.Executors.TryGet(context.Task.Kind)
                 // A missing executor will still be missing on the next attempt.
-                : throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
+                ?? throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
             finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
         }
@@ -296,8 +297,6 @@ public sealed partial class Scheduler
         var task = _graph[record.Node];
         _running--;
         record.Pool!.Running--;
-        record.Cancellation?.Dispose();
-        record.Cancellation = null;
         var error = finished.Error is null ? null : Describe(finished.Error);
         record.AttemptLog.Add(new AttemptReport
         {
@@ -382,7 +381,10 @@ public sealed partial class Scheduler
         record.Error = error;
         record.FinishedAt ??= _time.GetUtcNow();
         record.RetryTimer?.Dispose();
-        Emit(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost));
+        if (_options.OnEvent is { } onEvent)
+        {
+            onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost));
+        }
 
         if (record.Group >= 0)
         {
@@ -470,8 +472,13 @@ public sealed partial class Scheduler
         }
     }
 
-    private Dictionary<string, DependencyResult> DependencyResults(int node)
+    private IReadOnlyDictionary<string, DependencyResult> DependencyResults(int node)
     {
+        if (_graph.Predecessors(node).IsEmpty)
+        {
+            return NoDependencies;
+        }
+
         var results = new Dictionary<string, DependencyResult>(StringComparer.Ordinal);
         foreach (var predecessor in _graph.Predecessors(node))
         {
@@ -486,6 +493,15 @@ public sealed partial class Scheduler
         new(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, record.State, record.Attempts);
 
     private void Emit(RunEvent e) => _options.OnEvent?.Invoke(e);
+
+    /// <summary>Builds the state event only when someone listens: this runs several times per task.</summary>
+    private void EmitState(Instance record)
+    {
+        if (_options.OnEvent is { } onEvent)
+        {
+            onEvent(StateEvent(record));
+        }
+    }
 
     private static string Describe(Exception e) => e switch
     {
