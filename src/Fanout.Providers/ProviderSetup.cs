@@ -1,3 +1,10 @@
+using System.Text.RegularExpressions;
+using Fanout.Providers.Config;
+using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pricing;
+using Fanout.Providers.Simulation;
+using Microsoft.Extensions.AI;
+
 namespace Fanout.Providers;
 
 /// <summary>How providers are built for a run.</summary>
@@ -13,19 +20,187 @@ public sealed record ProviderOptions
     public bool SimulateAll { get; init; }
 }
 
-/// <summary>The providers of one run; resolves prompt tasks to chat clients.</summary>
-public sealed class ProviderSet : IChatClientResolver
+/// <summary>
+/// Builds a <see cref="ProviderSet"/> from a plan's <c>providers</c> section. Entry format (YAML):
+/// <code>
+/// providers:
+///   llm:
+///     type: openai                  # openai | anthropic | simulated
+///     api_key: ${OPENAI_API_KEY}    # default for openai; read from the environment, never printed
+///     base_url: https://…           # OpenAI-compatible servers
+///     model: gpt-4o-mini            # the provider's default model
+///     pricing: { gpt-4o-mini: { input: 0.15, output: 0.60, cached_input: 0.075 } }   # $ per 1M tokens
+///     simulate: { seed: 1, failure_rate: 0.05, failures: [server_error, rate_limit], models: { "*": { latency: 800ms } } }
+///   sim:
+///     type: simulated               # simulation settings at the top level
+///     model: gpt-4o-mini
+///     seed: 1
+///     models: { "*": { latency: { lognormal: { median: 2s, sigma: 0.3 } }, per_output_token: 4ms, output_tokens: [150, 600] } }
+/// </code>
+/// A real provider whose key is not set falls back to the simulator with a notice.
+/// </summary>
+public static partial class ProviderSetup
 {
-    /// <summary>Things the user should see before the run (e.g. a provider falling back to the simulator).</summary>
-    public IReadOnlyList<string> Notices { get; } = [];
+    /// <summary>The name of the provider used when a plan declares none.</summary>
+    public const string BuiltInName = "simulated";
 
-    /// <inheritdoc />
-    public ChatTarget Resolve(string? provider, string? model) => throw new NotImplementedException();
-}
+    private static readonly string[] Types = ["openai", "anthropic", "simulated"];
+    private static readonly string[] CommonFields = ["type", "model", "pricing"];
+    private static readonly string[] RemoteFields = ["api_key", "base_url", "simulate"];
 
-/// <summary>Builds a <see cref="ProviderSet"/> from a plan's <c>providers</c> section.</summary>
-public static class ProviderSetup
-{
     /// <summary>Builds the providers; throws <see cref="PlanException"/> for invalid provider configuration.</summary>
-    public static ProviderSet Create(PlanDefinition plan, ProviderOptions options) => throw new NotImplementedException();
+    public static ProviderSet Create(PlanDefinition plan, ProviderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<PlanDiagnostic>();
+        var notices = new List<string>();
+        var providers = new List<ProviderSet.Provider>();
+        foreach (var definition in plan.Providers)
+        {
+            if (providers.Any(p => p.Name == definition.Name))
+            {
+                problems.Add(new($"provider '{definition.Name}' is declared twice", definition.Location));
+                continue;
+            }
+
+            if (Build(definition, options, problems, notices) is { } provider)
+            {
+                providers.Add(provider);
+            }
+        }
+
+        if (providers.Count == 0 && plan.Providers.IsEmpty)
+        {
+            providers.Add(new ProviderSet.Provider(BuiltInName, "simulated", "gpt-4o-mini",
+                new SimulatedChatClient(new SimulationSettings(), options.Time), PricingTable.BuiltIn, Key: null, Simulated: true));
+        }
+
+        if (options.SimulateAll && !plan.Providers.IsEmpty)
+        {
+            notices.Insert(0, "simulating every provider: no network calls, synthetic output, latency from each provider's simulate settings");
+        }
+
+        CheckReferences(plan, providers, problems);
+        return problems.Count > 0 ? throw new PlanException(problems) : new ProviderSet(providers, notices);
+    }
+
+    private static ProviderSet.Provider? Build(ProviderDefinition definition, ProviderOptions options, List<PlanDiagnostic> problems, List<string> notices)
+    {
+        var subject = $"provider '{definition.Name}'";
+        var entry = new ConfigReader(definition.Config, subject, "", definition.Location, problems);
+        if (!Types.Contains(definition.Type, StringComparer.Ordinal))
+        {
+            entry.Problem($"unknown type '{definition.Type}'{Names.DidYouMean(definition.Type, Types)}; expected {string.Join(", ", Types)}");
+            return null;
+        }
+
+        var before = problems.Count;
+        var simulated = definition.Type == "simulated";
+        entry.Allow([.. CommonFields, .. simulated ? SimulationConfig.Fields : RemoteFields]);
+        var model = entry.String("model");
+        var pricing = entry.Has("pricing") ? PricingTable.BuiltIn.With(PricingConfig.Read(entry.Child("pricing"))) : PricingTable.BuiltIn;
+        var simulation = SimulationConfig.Read(simulated ? entry : entry.Child("simulate"));
+        if (!simulated && entry.Has("simulate"))
+        {
+            entry.Child("simulate").Allow(SimulationConfig.Fields);
+        }
+
+        if (simulated || options.SimulateAll)
+        {
+            return problems.Count > before ? null : Simulator(definition, model, simulation, pricing, options);
+        }
+
+        // A real provider: find its key.
+        var keyReference = entry.String("api_key") ?? $"${{{DefaultKeyVariable(definition.Type)}}}";
+        var (key, alias, missing) = ExpandKey(keyReference, options);
+        var baseUrl = entry.String("base_url") is { } url ? Expand(url, options, out _) : null;
+        Uri? endpoint = null;
+        if (baseUrl is not null && (!Uri.TryCreate(baseUrl, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+        {
+            entry.Problem($"{entry.Where("base_url")} must be an http(s) URL");
+        }
+
+        if (problems.Count > before)
+        {
+            return null;
+        }
+
+        if (key is null)
+        {
+            notices.Add($"{subject} ({definition.Type}): {missing} is not set — using the built-in simulated provider (no network, synthetic output)");
+            return Simulator(definition, model, simulation, pricing, options);
+        }
+
+        if (!keyReference.Contains("${", StringComparison.Ordinal))
+        {
+            notices.Add($"{subject}: api_key is written in the plan itself; prefer a reference such as ${{{DefaultKeyVariable(definition.Type)}}}");
+        }
+
+        IChatClient client = definition.Type == "openai"
+            ? new OpenAIChatClient(key, endpoint, model ?? "gpt-4o-mini")
+            : new UnavailableChatClient($"{subject} (anthropic): the Anthropic provider is not available yet; "
+                + "use an OpenAI-compatible endpoint (type: openai with base_url) or unset the key to simulate it");
+        return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false);
+    }
+
+    private static ProviderSet.Provider Simulator(ProviderDefinition definition, string? model, SimulationSettings settings, PricingTable pricing, ProviderOptions options) =>
+        new(definition.Name, definition.Type, model ?? (definition.Type == "simulated" ? "gpt-4o-mini" : null),
+            new SimulatedChatClient(settings, options.Time, model ?? "gpt-4o-mini"), pricing, Key: null, Simulated: true);
+
+    private static string DefaultKeyVariable(string type) => type == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+
+    /// <summary>The key with <c>${VAR}</c> expanded; its alias (the variable names, or <c>inline</c>); what is missing when a variable is unset.</summary>
+    private static (string? Key, string Alias, string? Missing) ExpandKey(string reference, ProviderOptions options)
+    {
+        var expanded = Expand(reference, options, out var missing);
+        var variables = Reference().Matches(reference).Select(m => m.Groups[1].Value).ToList();
+        var alias = variables.Count > 0 ? string.Join("+", variables) : "inline";
+        return missing is not null || string.IsNullOrWhiteSpace(expanded)
+            ? (null, alias, missing ?? (variables.Count > 0 ? string.Join(", ", variables) : "api_key"))
+            : (expanded, alias, null);
+    }
+
+    private static string Expand(string text, ProviderOptions options, out string? missing)
+    {
+        string? firstMissing = null;
+        var result = Reference().Replace(text, m =>
+        {
+            var value = options.GetEnvironmentVariable(m.Groups[1].Value);
+            if (string.IsNullOrEmpty(value))
+            {
+                firstMissing ??= m.Groups[1].Value;
+                return "";
+            }
+
+            return value;
+        });
+        missing = firstMissing;
+        return result;
+    }
+
+    private static void CheckReferences(PlanDefinition plan, List<ProviderSet.Provider> providers, List<PlanDiagnostic> problems)
+    {
+        var names = providers.Select(p => p.Name).ToList();
+        if (plan.Providers.IsEmpty)
+        {
+            names.Add(BuiltInName);
+        }
+
+        if (plan.Defaults.Provider is { } defaultProvider && !names.Contains(defaultProvider) && !plan.Providers.Any(p => p.Name == defaultProvider))
+        {
+            problems.Add(new($"defaults.provider '{defaultProvider}' is not declared{Names.DidYouMean(defaultProvider, names)}"));
+        }
+
+        foreach (var task in plan.Tasks)
+        {
+            if (task.Body is PromptBody { Provider: { } name } && !names.Contains(name) && !plan.Providers.Any(p => p.Name == name))
+            {
+                problems.Add(new($"task '{task.Id}': provider '{name}' is not declared{Names.DidYouMean(name, names)}", task.Locate("provider")));
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex Reference();
 }

@@ -1,0 +1,91 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAIChat = OpenAI.Chat;
+
+namespace Fanout.Providers.OpenAI;
+
+/// <summary>
+/// <see cref="IChatClient"/> over the official OpenAI SDK's chat completions, for api.openai.com and
+/// OpenAI-compatible servers. Stands in for Microsoft.Extensions.AI.OpenAI's adapter, which the package mirror lacks.
+/// The SDK's own retries are off: the scheduler retries, so every attempt is counted and backed off in one place.
+/// Errors become <see cref="TaskFailedException"/>s (see <see cref="OpenAIErrors"/>) that never carry the key.
+/// </summary>
+public sealed class OpenAIChatClient : IChatClient
+{
+    private readonly ApiKeyCredential _credential;
+    private readonly string _secret;
+    private readonly OpenAIClientOptions _options;
+    private readonly string _defaultModel;
+    private readonly ConcurrentDictionary<string, OpenAIChat.ChatClient> _clients = new(StringComparer.Ordinal);
+
+    /// <summary>A client for <paramref name="endpoint"/> (null: api.openai.com) authenticated with <paramref name="apiKey"/>.</summary>
+    public OpenAIChatClient(string apiKey, Uri? endpoint = null, string defaultModel = "gpt-4o-mini")
+        : this(apiKey, endpoint, defaultModel, transport: null)
+    {
+    }
+
+    internal OpenAIChatClient(string apiKey, Uri? endpoint, string defaultModel, PipelineTransport? transport)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(apiKey);
+        _secret = apiKey;
+        _credential = new ApiKeyCredential(apiKey);
+        _defaultModel = defaultModel;
+        _options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
+        if (endpoint is not null)
+        {
+            _options.Endpoint = endpoint;
+        }
+
+        if (transport is not null)
+        {
+            _options.Transport = transport;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var model = options?.ModelId ?? _defaultModel;
+        var client = _clients.GetOrAdd(model, m => new OpenAIChat.ChatClient(m, _credential, _options));
+        var request = OpenAIMapping.ToOpenAI(messages, options);
+        try
+        {
+            var result = await client.CompleteChatAsync(request.Messages, request.Options, cancellationToken);
+            return OpenAIMapping.FromOpenAI(result.Value);
+        }
+        catch (ClientResultException e)
+        {
+            throw OpenAIErrors.Map(e, _secret);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TaskFailedException($"OpenAI request failed: {OpenAIErrors.Scrub(e.Message, _secret)}", retryable: true);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Tasks need the whole answer; streaming is offered for completeness as one update per response.
+        var response = await GetResponseAsync(messages, options, cancellationToken);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+}

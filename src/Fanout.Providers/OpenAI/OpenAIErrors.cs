@@ -1,0 +1,96 @@
+using System.ClientModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Fanout.Providers.OpenAI;
+
+/// <summary>
+/// Turns HTTP errors from OpenAI-compatible servers into task failures: 400/401/403/404/422 will not get better by
+/// retrying; 408, 409, 429 and 5xx may. The provider's own message is kept (it says what is wrong), with anything
+/// that looks like a key masked: OpenAI's 401 message quotes part of the key.
+/// </summary>
+internal static partial class OpenAIErrors
+{
+    public static TaskFailedException Map(ClientResultException e, string secret)
+    {
+        var status = e.Status;
+        var response = e.GetRawResponse();
+        var detail = Scrub(ProviderMessage(response?.Content?.ToString()) ?? e.Message, secret);
+        var message = status == 0 ? $"OpenAI request failed: {detail}" : $"OpenAI HTTP {status}: {detail}";
+        if (status == 429)
+        {
+            return new RateLimitedException(message, RetryAfter(response));
+        }
+
+        var retryable = status is 0 or 408 or 409 or >= 500;
+        return new TaskFailedException(message, retryable);
+    }
+
+    /// <summary><paramref name="text"/> with the key and anything key-shaped replaced by <c>***</c>.</summary>
+    public static string Scrub(string text, string secret)
+    {
+        if (secret.Length > 0)
+        {
+            text = text.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return KeyShaped().Replace(text, "$1***");
+    }
+
+    private static string? ProviderMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error))
+            {
+                if (error.ValueKind == JsonValueKind.String)
+                {
+                    return error.GetString();
+                }
+
+                if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+                {
+                    return m.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: a proxy's error page. Keep its start.
+        }
+
+        return body.Length <= 300 ? body : body[..300] + "…";
+    }
+
+    private static TimeSpan? RetryAfter(System.ClientModel.Primitives.PipelineResponse? response)
+    {
+        if (response is null)
+        {
+            return null;
+        }
+
+        if (response.Headers.TryGetValue("retry-after-ms", out var ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        if (response.Headers.TryGetValue("retry-after", out var seconds) && double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
+        {
+            return TimeSpan.FromSeconds(s);
+        }
+
+        return null;
+    }
+
+    // sk-…, sk-proj-…, and masked forms such as sk-abc***wxyz.
+    [GeneratedRegex(@"\b(sk-)[A-Za-z0-9_\-\*]{4,}")]
+    private static partial Regex KeyShaped();
+}

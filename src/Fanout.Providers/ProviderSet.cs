@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Fanout.Providers.Pricing;
+using Fanout.Providers.Simulation;
+using Microsoft.Extensions.AI;
+
+namespace Fanout.Providers;
+
+/// <summary>What a run should know about one provider.</summary>
+/// <param name="Name">Name tasks use.</param>
+/// <param name="Type"><c>openai</c>, <c>anthropic</c> or <c>simulated</c>.</param>
+/// <param name="Simulated">Whether calls go to the in-process simulator (type simulated, no key, or simulate-all).</param>
+/// <param name="Model">The provider's default model, if any.</param>
+/// <param name="Key">Alias of the key (the variable name), never the key.</param>
+public sealed record ProviderInfo(string Name, string Type, bool Simulated, string? Model, string? Key);
+
+/// <summary>The providers of one run; resolves prompt tasks to chat clients.</summary>
+public sealed class ProviderSet : IChatClientResolver, ISimulatedFaults, IDisposable
+{
+    private readonly Dictionary<string, Provider> _providers;
+    private readonly ConcurrentDictionary<(string, string), ChatTarget> _targets = new();
+
+    internal ProviderSet(IReadOnlyList<Provider> providers, IReadOnlyList<string> notices)
+    {
+        _providers = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        Providers = [.. providers.Select(p => new ProviderInfo(p.Name, p.Type, p.Simulated, p.Model, p.Key))];
+        Notices = notices;
+    }
+
+    /// <summary>Things the user should see before the run (e.g. a provider falling back to the simulator).</summary>
+    public IReadOnlyList<string> Notices { get; }
+
+    /// <summary>The providers, in plan order.</summary>
+    public IReadOnlyList<ProviderInfo> Providers { get; }
+
+    /// <summary>Failures injected by the simulated providers so far, summed by kind.</summary>
+    public IReadOnlyDictionary<SimulatedFault, long> InjectedFaults =>
+        _providers.Values.Select(p => p.Client).OfType<ISimulatedFaults>().SelectMany(c => c.InjectedFaults)
+            .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
+
+    /// <inheritdoc />
+    public ChatTarget Resolve(string? provider, string? model)
+    {
+        var entry = Find(provider);
+        var name = model ?? entry.Model
+            ?? throw new PlanException($"provider '{entry.Name}' has no default model: set model on the task, in defaults, or on the provider");
+        return _targets.GetOrAdd((entry.Name, name), key =>
+            new ChatTarget(entry.Client, entry.Name, key.Item2, entry.Pricing.Find(key.Item2), entry.Key));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var provider in _providers.Values)
+        {
+            provider.Client.Dispose();
+        }
+    }
+
+    private Provider Find(string? name)
+    {
+        if (name is not null)
+        {
+            return _providers.TryGetValue(name, out var named)
+                ? named
+                : throw new PlanException($"provider '{name}' is not declared{Names.DidYouMean(name, _providers.Keys)}; declared: {string.Join(", ", _providers.Keys)}");
+        }
+
+        return _providers.Count == 1
+            ? _providers.Values.First()
+            : throw new PlanException($"several providers are declared ({string.Join(", ", _providers.Keys)}): set provider on the task or defaults.provider");
+    }
+
+    internal sealed record Provider(string Name, string Type, string? Model, IChatClient Client, PricingTable Pricing, string? Key, bool Simulated);
+}

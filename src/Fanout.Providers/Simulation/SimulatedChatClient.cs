@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+
+namespace Fanout.Providers.Simulation;
+
+/// <summary>
+/// An in-process stand-in for an LLM API: deterministic synthetic answers (text, JSON, JSON that fits the requested
+/// schema), a latency model per model waited on the injected clock, token usage, and failure injection. The same
+/// request always gets the same answer; whether a call fails also depends on how many times this client has seen
+/// that request, so a retry of a failed call can succeed.
+/// </summary>
+public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
+{
+    private readonly TimeProvider _time;
+    private readonly string _defaultModel;
+    private readonly ConcurrentDictionary<ulong, int> _seen = new();
+    private readonly long[] _faults = new long[Enum.GetValues<SimulatedFault>().Length];
+    private long _calls;
+
+    /// <summary>Creates a simulated provider.</summary>
+    /// <param name="settings">Seed, failure injection and per-model behaviour (default: no failures, default latency).</param>
+    /// <param name="time">The clock latency waits on (default: the system clock).</param>
+    /// <param name="defaultModel">Model used when a request names none.</param>
+    public SimulatedChatClient(SimulationSettings? settings = null, TimeProvider? time = null, string defaultModel = "gpt-4o-mini")
+    {
+        Settings = settings ?? new SimulationSettings();
+        _time = time ?? TimeProvider.System;
+        _defaultModel = defaultModel;
+    }
+
+    /// <summary>The settings in force.</summary>
+    public SimulationSettings Settings { get; }
+
+    /// <summary>How many calls were made.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<SimulatedFault, long> InjectedFaults =>
+        Enum.GetValues<SimulatedFault>().Where(f => Interlocked.Read(ref _faults[(int)f]) > 0)
+            .ToDictionary(f => f, f => Interlocked.Read(ref _faults[(int)f]));
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages as IList<ChatMessage> ?? [.. messages];
+        var model = options?.ModelId ?? _defaultModel;
+        var behaviour = Settings.For(model);
+        var request = RequestHash(model, list, options);
+        var occurrence = _seen.AddOrUpdate(request, 1, (_, n) => n + 1) - 1;
+        Interlocked.Increment(ref _calls);
+
+        // Content depends on the request only; timing and failures also on the occurrence.
+        var content = new Random(Seed(request, -1));
+        var attempt = new Random(Seed(request, occurrence));
+        var fault = attempt.NextDouble() < Settings.FailureRate && Settings.Failures.Length > 0
+            ? Settings.Failures[attempt.Next(Settings.Failures.Length)]
+            : (SimulatedFault?)null;
+        var latency = behaviour.Latency!.Sample(attempt);
+
+        var json = options?.ResponseFormat as ChatResponseFormatJson;
+        var (text, finish) = Answer(content, behaviour, options, json);
+        switch (fault)
+        {
+            case SimulatedFault.Timeout:
+                Count(fault.Value);
+                await Task.Delay(Settings.NetworkTimeout, _time, cancellationToken);
+                throw new TaskFailedException($"simulated timeout: no response within {Durations.Format(Settings.NetworkTimeout)}");
+            case SimulatedFault.ServerError:
+                Count(fault.Value);
+                await Task.Delay(latency, _time, cancellationToken);
+                throw new TaskFailedException("simulated server error (HTTP 500)");
+            case SimulatedFault.RateLimit:
+                Count(fault.Value);
+                await Task.Delay(latency / 10, _time, cancellationToken);
+                throw new RateLimitedException("simulated rate limit (HTTP 429)", TimeSpan.FromSeconds(1));
+            case SimulatedFault.BadRequest:
+                Count(fault.Value);
+                await Task.Delay(latency / 10, _time, cancellationToken);
+                throw new TaskFailedException("simulated bad request (HTTP 400)", retryable: false);
+            case SimulatedFault.MalformedJson when json is not null:
+                Count(fault.Value);
+                text = Break(text);
+                break;
+        }
+
+        var outputTokens = Vocabulary.TokenCount(text.Length);
+        await Task.Delay(latency + behaviour.PerOutputToken!.Value * outputTokens, _time, cancellationToken);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
+        {
+            ModelId = model,
+            FinishReason = finish,
+            CreatedAt = _time.GetUtcNow(),
+            ResponseId = $"sim-{request:x16}-{occurrence}",
+            Usage = new UsageDetails
+            {
+                InputTokenCount = InputTokens(list, json),
+                OutputTokenCount = outputTokens,
+                TotalTokenCount = InputTokens(list, json) + outputTokens,
+                CachedInputTokenCount = 0,
+            },
+        };
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+
+    private static (string Text, ChatFinishReason Finish) Answer(Random random, ModelSimulation behaviour, ChatOptions? options, ChatResponseFormatJson? json)
+    {
+        if (json is not null)
+        {
+            var value = json.Schema is { } schema ? SchemaSampler.Sample(schema, random) : GenericObject(random);
+            return (value?.ToJsonString() ?? "null", ChatFinishReason.Stop);
+        }
+
+        var (min, max) = behaviour.OutputTokens!.Value;
+        var tokens = random.Next(min, Math.Max(min, max) + 1);
+        if (options?.MaxOutputTokens is { } cap && cap < tokens)
+        {
+            return (Vocabulary.Prose(random, cap), ChatFinishReason.Length);
+        }
+
+        return (Vocabulary.Prose(random, tokens), ChatFinishReason.Stop);
+    }
+
+    private static JsonObject GenericObject(Random random) => new()
+    {
+        ["title"] = Vocabulary.Title(random, random.Next(3, 7)),
+        ["summary"] = Vocabulary.Sentence(random, random.Next(12, 25)),
+        ["items"] = new JsonArray([.. Enumerable.Range(0, random.Next(2, 5)).Select(_ => (JsonNode?)JsonValue.Create(Vocabulary.Phrase(random, random.Next(1, 4))))]),
+        ["score"] = random.Next(0, 101),
+    };
+
+    /// <summary>Cuts the JSON short, as a model stopping mid-answer does.</summary>
+    private static string Break(string text) => text.Length <= 2 ? "{" : text[..(text.Length / 2)];
+
+    private static long InputTokens(IList<ChatMessage> messages, ChatResponseFormatJson? json) =>
+        Vocabulary.TokenCount(messages.Sum(m => (long)m.Text.Length) + (json?.Schema is { } s ? s.GetRawText().Length : 0));
+
+    private void Count(SimulatedFault fault) => Interlocked.Increment(ref _faults[(int)fault]);
+
+    private int Seed(ulong request, int occurrence)
+    {
+        // SplitMix64 finalizer over (seed, request, occurrence): well-spread 32-bit seeds for System.Random.
+        var z = request ^ ((ulong)(uint)Settings.Seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)(occurrence + 1) * 0xBF58476D1CE4E5B9UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+
+    /// <summary>A stable hash of what determines the answer: model, messages, and the options that shape output.</summary>
+    private static ulong RequestHash(string model, IList<ChatMessage> messages, ChatOptions? options)
+    {
+        var text = new StringBuilder().Append(model).Append('\u0001');
+        foreach (var message in messages)
+        {
+            text.Append(message.Role.Value).Append('\u0002').Append(message.Text).Append('\u0001');
+        }
+
+        text.Append(options?.Temperature?.ToString(CultureInfo.InvariantCulture)).Append('\u0001')
+            .Append(options?.MaxOutputTokens?.ToString(CultureInfo.InvariantCulture)).Append('\u0001')
+            .Append(options?.ResponseFormat switch
+            {
+                ChatResponseFormatJson { Schema: { } schema } => "schema:" + JsonSerializer.Serialize(schema),
+                ChatResponseFormatJson => "json",
+                _ => "text",
+            });
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return BitConverter.ToUInt64(hash, 0);
+    }
+}
