@@ -20,7 +20,8 @@ internal static class CliHost
     public static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(env);
-        var parse = BuildRoot(env).Parse(args);
+        // No response files: `--input @inputs.json` means a file of inputs, not more command-line arguments.
+        var parse = BuildRoot(env).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var configuration = new InvocationConfiguration
         {
             Output = env.Out,

@@ -8,9 +8,8 @@ internal static class Plans
           sim:
             type: simulated
             model: fast
-            simulate:
-              models:
-                fast: { latency: 5ms }
+            models:
+              "*": { latency: 5ms, per_output_token: 0ms, output_tokens: [5, 10] }
         defaults:
           provider: sim
         """;

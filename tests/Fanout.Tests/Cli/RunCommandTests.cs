@@ -133,7 +133,7 @@ public sealed class RunCommandTests : IDisposable
                 model: gpt-4o-mini
                 simulate:
                   models:
-                    gpt-4o-mini: { latency: 5ms }
+                    "*": { latency: 5ms, per_output_token: 0ms, output_tokens: [5, 10] }
             defaults:
               provider: openai
             tasks:
@@ -193,5 +193,25 @@ public sealed class RunCommandTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(_cli.FilePath("out/run.json")));
         Assert.Equal(3, json.RootElement.GetProperty("concurrency").GetInt32());
         Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Input_file_argument_is_read_as_inputs_not_as_a_response_file()
+    {
+        var plan = _cli.Plan("""
+            name: echo
+            inputs:
+              topic: { type: string }
+            tasks:
+              - id: say
+                argv: [echo, "{{inputs.topic}}"]
+            """);
+        File.WriteAllText(_cli.FilePath("inputs.json"), """{ "topic": "from a file" }""");
+
+        var result = await _cli.RunAsync("run", plan, "--input", "@inputs.json", "--out", "out");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var report = RunReport.FromJson(File.ReadAllText(_cli.FilePath("out/run.json")));
+        Assert.Equal("from a file", report.Tasks.Single().Output?.GetString());
     }
 }
