@@ -46,6 +46,16 @@ public sealed record ProviderDefinition
 
     /// <summary>Where the entry is declared.</summary>
     public SourceLocation? Location { get; init; }
+
+    /// <summary>
+    /// Where each value inside <see cref="Config"/> was written, keyed by dotted path (<c>type</c>,
+    /// <c>models.gpt-4o-mini.latency</c>, <c>keys[0]</c>), so provider errors can point at the exact line.
+    /// </summary>
+    public ImmutableDictionary<string, SourceLocation> Locations { get; init; } =
+        ImmutableDictionary<string, SourceLocation>.Empty;
+
+    /// <summary>The location of <paramref name="path"/> inside the entry, else of the entry itself.</summary>
+    public SourceLocation? Locate(string path) => Locations.TryGetValue(path, out var at) ? at : Location;
 }
 
 /// <summary>Values tasks inherit when they do not set them.</summary>

@@ -1,0 +1,294 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Fanout.Plans.Yaml;
+
+namespace Fanout.Plans.Reading;
+
+/// <summary>Reads the kind-specific part of a task: <c>prompt</c>, <c>process</c> or <c>merge</c>.</summary>
+internal static partial class BodyReader
+{
+    private static readonly (string, OutputFormat)[] Formats = [("text", OutputFormat.Text), ("json", OutputFormat.Json)];
+
+    /// <summary>Stands in for a body that could not be read, so the rest of the plan is still validated. A plan holding
+    /// one is never returned: the problem that caused it is a diagnostic.</summary>
+    public static TaskBody Placeholder { get; } = new MergeBody { Value = TaskReader.NullElement };
+
+    public static TaskBody? Read(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var kind = Kind(map, prefix, ctx);
+        var fields = PlanFields.Kinds.FirstOrDefault(k => k.Kind == kind).Fields;
+        if (fields is not null)
+        {
+            ctx.CheckFields(map, [.. PlanFields.TaskCommon, .. fields], prefix, key => OtherKindField(key, kind!));
+        }
+        else
+        {
+            ctx.CheckFields(map, [.. PlanFields.AllTaskFields], prefix);
+        }
+
+        return kind switch
+        {
+            "prompt" => Prompt(map, prefix, locations, ctx),
+            "process" => Process(map, prefix, locations, ctx),
+            "merge" => Merge(map, prefix, locations, ctx),
+            _ => null,
+        };
+    }
+
+    /// <summary>The explicit <c>kind</c>, else the one implied by the fields present; null after a diagnostic.</summary>
+    private static string? Kind(MappingNode map, string prefix, ReadContext ctx)
+    {
+        var kinds = PlanFields.Kinds.Select(k => k.Kind).ToList();
+        if (map["kind"] is { } kindNode)
+        {
+            var kind = ctx.String(kindNode, "kind", prefix);
+            if (kind is not null && !kinds.Contains(kind))
+            {
+                ctx.Error($"{prefix}'kind' must be one of: {string.Join(", ", kinds)}; got '{kind}'{Names.DidYouMean(kind, kinds)}", kindNode);
+                return null;
+            }
+
+            return kind;
+        }
+
+        var implied = new List<string>();
+        if (map["prompt"] is not null || map["prompt_file"] is not null)
+        {
+            implied.Add("prompt");
+        }
+
+        if (map["argv"] is not null)
+        {
+            implied.Add("process");
+        }
+
+        if (map["merge"] is not null)
+        {
+            implied.Add("merge");
+        }
+
+        switch (implied.Count)
+        {
+            case 1:
+                return implied[0];
+            case 0:
+                ctx.Error($"{prefix}nothing to run: give the task 'prompt' (or 'prompt_file'), 'argv' or 'merge'", (Node?)map["id"] ?? map);
+                return null;
+            default:
+                ctx.Error($"{prefix}has fields of several kinds ({string.Join(", ", implied)}); keep one, or set 'kind'", (Node?)map["id"] ?? map);
+                return null;
+        }
+    }
+
+    private static string? OtherKindField(string key, string kind)
+    {
+        var owners = PlanFields.Kinds.Where(k => k.Kind != kind && k.Fields.Contains(key)).Select(k => k.Kind).ToList();
+        return owners.Count == 0 ? null : $"'{key}' is not a field of {kind} tasks ({string.Join(" and ", owners)} tasks use it)";
+    }
+
+    private static PromptBody? Prompt(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var prompt = TextOrFile(map, "prompt", prefix, locations, ctx);
+        var system = TextOrFile(map, "system", prefix, locations, ctx);
+        if (prompt is null)
+        {
+            if (map["prompt"] is null && map["prompt_file"] is null)
+            {
+                ctx.Error($"{prefix}a prompt task needs 'prompt' (a template) or 'prompt_file' (a file next to the plan)", (Node?)map["id"] ?? map);
+            }
+
+            return null;
+        }
+
+        var body = new PromptBody { Prompt = prompt, System = system };
+        if (map["provider"] is { } provider)
+        {
+            body = body with { Provider = ctx.String(provider, "provider", prefix) };
+        }
+
+        if (map["model"] is { } model)
+        {
+            body = body with { Model = ctx.String(model, "model", prefix) };
+        }
+
+        if (map["temperature"] is { } temperature)
+        {
+            body = body with { Temperature = ctx.Number(temperature, "temperature", 0, prefix) };
+        }
+
+        if (map["max_tokens"] is { } maxTokens)
+        {
+            body = body with { MaxTokens = ctx.Int(maxTokens, "max_tokens", 1, prefix) };
+        }
+
+        if (map["output"] is { } output)
+        {
+            body = PromptOutput(output, body, prefix, ctx);
+        }
+
+        return body;
+    }
+
+    /// <summary><c>NAME</c> (a template) or <c>NAME_file</c> (a file read now); both is an error.</summary>
+    private static string? TextOrFile(MappingNode map, string name, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var fileField = name + "_file";
+        var inline = map[name];
+        var file = map[fileField];
+        if (inline is not null && file is not null)
+        {
+            ctx.Error($"{prefix}use either '{name}' or '{fileField}', not both", file);
+            return null;
+        }
+
+        if (inline is not null)
+        {
+            return ctx.String(inline, name, prefix);
+        }
+
+        if (file is null || ctx.String(file, fileField, prefix) is not { } path)
+        {
+            return null;
+        }
+
+        // Template problems in the file's text are reported at the line that names the file.
+        locations[name] = file.Location;
+        return ctx.ReadText(path, file, $"{prefix}'{fileField}'");
+    }
+
+    /// <summary><c>text</c>, <c>json</c>, or <c>{ schema: {...} | "file.json" }</c> (a schema implies JSON).</summary>
+    private static PromptBody PromptOutput(Node node, PromptBody body, string prefix, ReadContext ctx)
+    {
+        if (node is ScalarNode)
+        {
+            return ctx.Enum(node, "output", Formats, prefix) is { } format ? body with { Output = format } : body;
+        }
+
+        if (node is not MappingNode map)
+        {
+            ctx.Error($"{prefix}'output' must be text, json or {{ schema: ... }}, got {node.TypeName}", node);
+            return body;
+        }
+
+        ctx.CheckFields(map, ["schema"], prefix + "output: ");
+        if (map["schema"] is not { } schemaNode)
+        {
+            ctx.Error($"{prefix}'output' as an object needs 'schema': an inline JSON Schema or the path of a .json/.yaml file", map);
+            return body;
+        }
+
+        JsonElement? schema = schemaNode switch
+        {
+            MappingNode => JsonConversion.ToElement(schemaNode),
+            ScalarNode { Type: ScalarType.Boolean } => JsonConversion.ToElement(schemaNode),
+            ScalarNode { Type: ScalarType.String } path when FileValues.IsData(path.Value) => ctx.ReadValue(path.Value, path, $"{prefix}'output.schema'"),
+            ScalarNode { Type: ScalarType.String } path => Error(ctx, $"{prefix}'output.schema' file must be .json, .yaml or .yml, got '{path.Value}'", path),
+            _ => Error(ctx, $"{prefix}'output.schema' must be a JSON Schema object or a file path, got {schemaNode.TypeName}", schemaNode),
+        };
+        if (schema is { ValueKind: not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False) } bad)
+        {
+            ctx.Error($"{prefix}'output.schema' must be a JSON Schema (an object), got {bad.ValueKind.ToString().ToLowerInvariant()}", schemaNode);
+            schema = null;
+        }
+
+        return body with { Output = OutputFormat.Json, Schema = schema };
+    }
+
+    private static ProcessBody? Process(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var argv = ImmutableArray.CreateBuilder<string>();
+        var argvNode = map["argv"];
+        if (argvNode is not null && ctx.Sequence(argvNode, "argv", prefix) is { } list)
+        {
+            for (var i = 0; i < list.Items.Count; i++)
+            {
+                locations[$"argv[{i}]"] = list.Items[i].Location;
+                argv.Add(ctx.Text(list.Items[i], $"argv[{i}]", prefix) ?? "");
+            }
+        }
+
+        if (argv.Count == 0 && (argvNode is null || argvNode is SequenceNode))
+        {
+            ctx.Error($"{prefix}a process task needs a non-empty 'argv': the program and its arguments, one per entry", argvNode ?? (Node?)map["id"] ?? map);
+        }
+
+        var body = new ProcessBody { Argv = argv.ToImmutable() };
+        if (map["shell"] is { } shell)
+        {
+            body = body with { Shell = ctx.Bool(shell, "shell", prefix) ?? false };
+        }
+
+        if (body.Shell && body.Argv.Length > 0 && body.Argv[0].Contains("{{", StringComparison.Ordinal))
+        {
+            ctx.Diagnostics.Add(new($"{prefix}with 'shell: true', argv[0] is a fixed script and must not contain templates ({{{{...}}}}): " +
+                "templated values would become shell code. Pass values as further argv entries; the script reads them as $1, $2…",
+                locations["argv[0]"]));
+        }
+
+        if (map["stdin"] is { } stdin)
+        {
+            body = body with { Stdin = ctx.String(stdin, "stdin", prefix) };
+        }
+
+        if (map["env"] is { } env && ctx.Mapping(env, "env", prefix) is { } envMap)
+        {
+            var vars = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in envMap.Entries)
+            {
+                if (!EnvName().IsMatch(key.Value))
+                {
+                    ctx.Error($"{prefix}invalid environment variable name '{key.Value}': use letters, digits and '_', not starting with a digit", key);
+                }
+
+                locations[$"env.{key.Value}"] = value.Location;
+                if (ctx.Text(value, $"env.{key.Value}", prefix) is { } text)
+                {
+                    vars[key.Value] = text;
+                }
+            }
+
+            body = body with { Env = vars.ToImmutable() };
+        }
+
+        if (map["cwd"] is { } cwd)
+        {
+            body = body with { WorkingDirectory = ctx.String(cwd, "cwd", prefix) };
+        }
+
+        if (map["output"] is { } output)
+        {
+            if (output is MappingNode)
+            {
+                ctx.Error($"{prefix}a process task's 'output' is text or json ('schema' applies to prompt tasks)", output);
+            }
+            else
+            {
+                body = body with { Output = ctx.Enum(output, "output", Formats, prefix) ?? OutputFormat.Text };
+            }
+        }
+
+        return body;
+    }
+
+    private static MergeBody? Merge(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        if (map["merge"] is not { } value)
+        {
+            ctx.Error($"{prefix}a merge task needs 'merge': the JSON value to build, whose strings are templates", (Node?)map["id"] ?? map);
+            return null;
+        }
+
+        PlanReader.CollectLocations(value, "merge", locations);
+        return new MergeBody { Value = JsonConversion.ToElement(value) };
+    }
+
+    private static JsonElement? Error(ReadContext ctx, string message, Node at)
+    {
+        ctx.Error(message, at);
+        return null;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+}

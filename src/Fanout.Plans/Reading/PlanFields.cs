@@ -1,0 +1,29 @@
+namespace Fanout.Plans.Reading;
+
+/// <summary>The field names the loader accepts, in one place (a test checks that schema/plan.schema.json lists the same).</summary>
+internal static class PlanFields
+{
+    public static readonly string[] TopLevel =
+        ["$schema", "name", "description", "concurrency", "on_failure", "inputs", "defaults", "providers", "pools", "tasks"];
+
+    public static readonly string[] Defaults = ["provider", "model", "timeout", "retry"];
+
+    public static readonly string[] Retry = ["max_attempts", "base_delay", "max_delay", "jitter"];
+
+    /// <summary>Fields every task kind accepts.</summary>
+    public static readonly string[] TaskCommon =
+        ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures"];
+
+    public static readonly string[] Prompt =
+        ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output"];
+
+    public static readonly string[] Process = ["argv", "shell", "stdin", "env", "cwd", "output"];
+
+    public static readonly string[] Merge = ["merge"];
+
+    /// <summary>The kinds plan files can declare, with their own fields.</summary>
+    public static readonly (string Kind, string[] Fields)[] Kinds = [("prompt", Prompt), ("process", Process), ("merge", Merge)];
+
+    /// <summary>Every task field of any kind.</summary>
+    public static IEnumerable<string> AllTaskFields => TaskCommon.Concat(Kinds.SelectMany(k => k.Fields)).Distinct();
+}

@@ -1,0 +1,284 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fanout.Plans.Yaml;
+
+namespace Fanout.Plans.Reading;
+
+/// <summary>Reads the plan's top level: name, settings, inputs, defaults, providers and pools; tasks go to <see cref="TaskReader"/>.</summary>
+internal static class PlanReader
+{
+    private static readonly (string, FailurePolicy)[] FailurePolicies = [("continue", FailurePolicy.Continue), ("fail_fast", FailurePolicy.FailFast)];
+
+    /// <summary>The plan as far as it could be read; every problem is in the context's diagnostics.</summary>
+    public static PlanDefinition Read(Node? root, ReadContext ctx)
+    {
+        var plan = new PlanDefinition { Name = "", SourceFile = ctx.File, BaseDirectory = ctx.BaseDirectory };
+        if (root is null)
+        {
+            if (ctx.Diagnostics.Count == 0)
+            {
+                ctx.Diagnostics.Add(new("the plan is empty: it needs at least 'name' and 'tasks'", new SourceLocation(ctx.File, 1, 1)));
+            }
+
+            return plan;
+        }
+
+        if (root is not MappingNode map)
+        {
+            ctx.Error($"a plan must be an object (a mapping) with 'name' and 'tasks', got {root.TypeName}", root);
+            return plan;
+        }
+
+        ctx.CheckFields(map, PlanFields.TopLevel, "",
+            key => key is "task" or "steps" or "jobs" ? $"unknown field '{key}' (did you mean 'tasks'?)" : null);
+        if (map["name"] is { } name)
+        {
+            plan = plan with { Name = ctx.String(name, "name") ?? "" };
+        }
+        else
+        {
+            ctx.Error("the plan needs a 'name'", map);
+        }
+
+        if (map["description"] is { } description)
+        {
+            plan = plan with { Description = ctx.String(description, "description") };
+        }
+
+        if (map["concurrency"] is { } concurrency)
+        {
+            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1) };
+        }
+
+        if (map["on_failure"] is { } onFailure)
+        {
+            plan = plan with { OnFailure = ctx.Enum(onFailure, "on_failure", FailurePolicies) ?? FailurePolicy.Continue };
+        }
+
+        if (map["inputs"] is { } inputs && ctx.Mapping(inputs, "inputs") is { } inputMap)
+        {
+            plan = plan with { Inputs = [.. ReadInputs(inputMap, ctx)] };
+        }
+
+        if (map["defaults"] is { } defaults && ctx.Mapping(defaults, "defaults") is { } defaultsMap)
+        {
+            plan = plan with { Defaults = ReadDefaults(defaultsMap, ctx) };
+        }
+
+        if (map["providers"] is { } providers && ctx.Mapping(providers, "providers") is { } providerMap)
+        {
+            plan = plan with { Providers = [.. ReadProviders(providerMap, ctx)] };
+        }
+
+        if (map["pools"] is { } pools && ctx.Mapping(pools, "pools") is { } poolMap)
+        {
+            plan = plan with { Pools = ReadPools(poolMap, ctx) };
+        }
+
+        switch (map["tasks"])
+        {
+            case null:
+                ctx.Error("the plan needs 'tasks': a list of tasks, each with an 'id'", map);
+                break;
+            case MappingNode tasksMap:
+                ctx.Error("'tasks' must be a list (each entry starts with '- id: ...'); the map form 'tasks: {name: {...}}' is not supported", tasksMap);
+                break;
+            case var tasks when ctx.Sequence(tasks, "tasks") is { } list:
+                plan = plan with { Tasks = [.. list.Items.Select((t, i) => TaskReader.Read(t, i, plan.Defaults, ctx)).OfType<TaskDefinition>()] };
+                break;
+        }
+
+        CheckProviderNames(plan, map, ctx);
+        return plan;
+    }
+
+    private static IEnumerable<InputDefinition> ReadInputs(MappingNode map, ReadContext ctx)
+    {
+        foreach (var (key, value) in map.Entries)
+        {
+            var name = key.Value;
+            if (!Names.IsValid(name))
+            {
+                ctx.Error($"invalid input name '{name}': use letters, digits, '_' and '-', starting with a letter or '_'", key);
+            }
+
+            var prefix = $"input '{name}': ";
+            if (value is not MappingNode schemaMap)
+            {
+                ctx.Error($"input '{name}' must be an object: a JSON Schema such as {{ type: string, default: ... }}, got {value.TypeName}", value);
+                continue;
+            }
+
+            var schema = (JsonObject)JsonConversion.ToJson(schemaMap)!;
+            JsonElement? defaultValue = null;
+            if (schemaMap.Find("default") is { } d)
+            {
+                defaultValue = Default(d.Value, prefix, ctx);
+                schema.Remove("default");
+            }
+
+            string? description = null;
+            if (schemaMap["description"] is { } desc)
+            {
+                description = ctx.String(desc, "description", prefix);
+            }
+
+            yield return new InputDefinition
+            {
+                Name = name,
+                Schema = JsonSerializer.SerializeToElement(schema),
+                Default = defaultValue,
+                Description = description,
+                Location = key.Location,
+            };
+        }
+    }
+
+    /// <summary>A default value; <c>"@path"</c> reads a file next to the plan, <c>"@@…"</c> is a literal '@'.</summary>
+    private static JsonElement? Default(Node node, string prefix, ReadContext ctx)
+    {
+        if (node is ScalarNode { Type: ScalarType.String } s && s.Value.StartsWith('@'))
+        {
+            return s.Value.StartsWith("@@", StringComparison.Ordinal)
+                ? JsonSerializer.SerializeToElement(s.Value[1..])
+                : ctx.ReadValue(s.Value[1..], node, $"{prefix}default");
+        }
+
+        return JsonConversion.ToElement(node);
+    }
+
+    private static PlanDefaults ReadDefaults(MappingNode map, ReadContext ctx)
+    {
+        const string Prefix = "defaults: ";
+        ctx.CheckFields(map, PlanFields.Defaults, Prefix);
+        var defaults = new PlanDefaults();
+        if (map["provider"] is { } provider)
+        {
+            defaults = defaults with { Provider = ctx.String(provider, "provider", Prefix) };
+        }
+
+        if (map["model"] is { } model)
+        {
+            defaults = defaults with { Model = ctx.String(model, "model", Prefix) };
+        }
+
+        if (map["timeout"] is { } timeout)
+        {
+            defaults = defaults with { Timeout = ctx.Duration(timeout, "timeout", Prefix) };
+        }
+
+        if (map["retry"] is { } retry)
+        {
+            defaults = defaults with { Retry = RetryReader.Read(retry, RetryPolicy.Default, Prefix, ctx) ?? RetryPolicy.Default };
+        }
+
+        return defaults;
+    }
+
+    private static IEnumerable<ProviderDefinition> ReadProviders(MappingNode map, ReadContext ctx)
+    {
+        foreach (var (key, value) in map.Entries)
+        {
+            var prefix = $"provider '{key.Value}': ";
+            if (!Names.IsValid(key.Value))
+            {
+                ctx.Error($"invalid provider name '{key.Value}': use letters, digits, '_' and '-', starting with a letter or '_'", key);
+            }
+
+            if (ctx.Mapping(value, key.Value, "providers: ") is not { } entry)
+            {
+                continue;
+            }
+
+            string? type = null;
+            if (entry["type"] is { } typeNode)
+            {
+                type = ctx.String(typeNode, "type", prefix);
+            }
+            else
+            {
+                ctx.Error($"{prefix}'type' is required (simulated, openai, anthropic…)", entry);
+            }
+
+            var locations = ImmutableDictionary.CreateBuilder<string, SourceLocation>(StringComparer.Ordinal);
+            CollectLocations(entry, "", locations);
+            yield return new ProviderDefinition
+            {
+                Name = key.Value,
+                Type = type ?? "",
+                Config = JsonConversion.ToElement(entry),
+                Location = key.Location,
+                Locations = locations.ToImmutable(),
+            };
+        }
+    }
+
+    /// <summary>Records where every value under <paramref name="node"/> is, keyed by dotted path (<c>models.x.latency</c>, <c>keys[0]</c>).</summary>
+    internal static void CollectLocations(Node node, string path, ImmutableDictionary<string, SourceLocation>.Builder into)
+    {
+        switch (node)
+        {
+            case MappingNode map:
+                foreach (var (key, value) in map.Entries)
+                {
+                    var child = path.Length == 0 ? key.Value : $"{path}.{key.Value}";
+                    into[child] = value.Location;
+                    CollectLocations(value, child, into);
+                }
+
+                break;
+            case SequenceNode seq:
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    var child = $"{path}[{i}]";
+                    into[child] = seq.Items[i].Location;
+                    CollectLocations(seq.Items[i], child, into);
+                }
+
+                break;
+        }
+    }
+
+    private static ImmutableDictionary<string, int> ReadPools(MappingNode map, ReadContext ctx)
+    {
+        var pools = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Entries)
+        {
+            if (!Names.IsValid(key.Value))
+            {
+                ctx.Error($"invalid pool name '{key.Value}': use letters, digits, '_' and '-', starting with a letter or '_'", key);
+            }
+
+            // An invalid size is reported here, with its location; the pool still exists so tasks using it do not
+            // also get "undeclared pool" errors.
+            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ") ?? 1;
+        }
+
+        return pools.ToImmutable();
+    }
+
+    /// <summary>When the plan declares providers, a prompt naming another one is almost surely a typo.</summary>
+    private static void CheckProviderNames(PlanDefinition plan, MappingNode map, ReadContext ctx)
+    {
+        if (plan.Providers.IsEmpty)
+        {
+            return;
+        }
+
+        var names = plan.Providers.Select(p => p.Name).ToList();
+        if (plan.Defaults.Provider is { } d && !names.Contains(d))
+        {
+            var at = (map["defaults"] as MappingNode)?["provider"];
+            ctx.Diagnostics.Add(new($"defaults: unknown provider '{d}'{Names.DidYouMean(d, names)}; declared providers: {string.Join(", ", names)}", at?.Location));
+        }
+
+        foreach (var task in plan.Tasks)
+        {
+            if (task.Body is PromptBody { Provider: { } p } && !names.Contains(p))
+            {
+                ctx.Diagnostics.Add(new($"task '{task.Id}' uses unknown provider '{p}'{Names.DidYouMean(p, names)}; declared providers: {string.Join(", ", names)}", task.Locate("provider")));
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Fanout.Plans.Yaml;
+
+/// <summary>
+/// Builds a <see cref="Node"/> tree from YamlDotNet's parser events. JSON goes through the same path (YAML 1.2 is a
+/// superset of JSON), so both formats get line and column numbers. Problems that do not stop parsing (duplicate keys,
+/// unknown aliases, a second document) become diagnostics and reading goes on; a syntax error stops it with one
+/// diagnostic at the parser's position.
+/// </summary>
+internal static class NodeReader
+{
+    private const string MergeKey = "<<";
+
+    /// <summary>The document's root, or null when the text is empty or unparseable (then a diagnostic says why).</summary>
+    /// <param name="text">YAML or JSON text.</param>
+    /// <param name="file">The label locations carry.</param>
+    /// <param name="diagnostics">Where problems go.</param>
+    /// <param name="json">The text is JSON: tabs may indent it (YAML forbids that), so they become spaces. Valid JSON
+    /// has no raw tab inside strings, and one space for one tab keeps every column number.</param>
+    public static Node? Read(string text, string file, List<PlanDiagnostic> diagnostics, bool json = false)
+    {
+        var builder = new Builder(file, diagnostics);
+        var parser = new Parser(new StringReader(json ? text.Replace('\t', ' ') : text));
+        var last = new SourceLocation(file, 1, 1);
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var e = parser.Current!;
+                last = builder.At(e.Start);
+                if (!builder.Accept(e))
+                {
+                    break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            diagnostics.Add(new(YamlErrors.Describe(e.Message), YamlErrors.Locate(e.Message, text, builder.At(e.Start))));
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner sometimes fails with a bare exception (e.g. an unclosed '[' at the end of a line):
+            // the best position we have is the last event it produced.
+            diagnostics.Add(new("invalid YAML after this point: check for an unclosed '[', '{' or quote", last));
+            return null;
+        }
+
+        return builder.Root;
+    }
+
+    private sealed class Frame(Node container)
+    {
+        public Node Container { get; } = container;
+
+        /// <summary>For mappings: the key waiting for its value.</summary>
+        public ScalarNode? Key { get; set; }
+
+        /// <summary>The next value belongs to a rejected key (duplicate or non-scalar) and is dropped.</summary>
+        public bool SkipValue { get; set; }
+
+        /// <summary>The key half of a mapping entry is being read (a non-scalar key is still being built).</summary>
+        public bool ExpectKey => Key is null && !SkipValue;
+
+        public Dictionary<string, ScalarNode> Keys { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Builder(string file, List<PlanDiagnostic> diagnostics)
+    {
+        private readonly Stack<Frame> _stack = new();
+        private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
+        private int _documents;
+
+        public Node? Root { get; private set; }
+
+        public SourceLocation At(Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+
+        /// <summary>Consumes one event; false to stop reading.</summary>
+        public bool Accept(ParsingEvent e)
+        {
+            switch (e)
+            {
+                case DocumentStart when ++_documents > 1:
+                    diagnostics.Add(new("a plan file holds one YAML document; remove this second one (or the '---' before it)", At(e.Start)));
+                    return false;
+                case Scalar s:
+                    Add(Anchor(s.Anchor, ScalarResolver.Resolve(s, At(s.Start))));
+                    break;
+                case SequenceStart s:
+                    _stack.Push(new Frame(Anchor(s.Anchor, new SequenceNode(At(s.Start)))));
+                    break;
+                case MappingStart m:
+                    _stack.Push(new Frame(Anchor(m.Anchor, new MappingNode(At(m.Start)))));
+                    break;
+                case SequenceEnd or MappingEnd:
+                    var done = _stack.Pop().Container;
+                    if (done is MappingNode mapping)
+                    {
+                        ApplyMergeKeys(mapping);
+                    }
+
+                    Add(done);
+                    break;
+                case AnchorAlias alias:
+                    if (_anchors.TryGetValue(alias.Value.Value, out var target))
+                    {
+                        Add(target);
+                    }
+                    else
+                    {
+                        diagnostics.Add(new($"unknown alias '*{alias.Value.Value}': define '&{alias.Value.Value}' before using it", At(e.Start)));
+                        Add(new ScalarNode(At(e.Start), "", ScalarType.Null));
+                    }
+
+                    break;
+            }
+
+            return true;
+        }
+
+        private Node Anchor(AnchorName anchor, Node node)
+        {
+            if (!anchor.IsEmpty)
+            {
+                _anchors[anchor.Value] = node;
+            }
+
+            return node;
+        }
+
+        private void Add(Node node)
+        {
+            if (_stack.Count == 0)
+            {
+                Root = node;
+                return;
+            }
+
+            var frame = _stack.Peek();
+            switch (frame.Container)
+            {
+                case SequenceNode sequence:
+                    sequence.Items.Add(node);
+                    break;
+                case MappingNode when frame.SkipValue:
+                    frame.SkipValue = false;
+                    break;
+                case MappingNode when frame.ExpectKey:
+                    AddKey(frame, node);
+                    break;
+                case MappingNode mapping:
+                    mapping.Entries.Add((frame.Key!, node));
+                    frame.Key = null;
+                    break;
+            }
+        }
+
+        private void AddKey(Frame frame, Node key)
+        {
+            if (key is not ScalarNode scalar || scalar.Type == ScalarType.Null)
+            {
+                diagnostics.Add(new($"a key must be a plain name, not {Article(key.TypeName)}", key.Location));
+                frame.SkipValue = true;
+            }
+            else if (scalar.Value != MergeKey && !frame.Keys.TryAdd(scalar.Value, scalar))
+            {
+                diagnostics.Add(new($"duplicate key '{scalar.Value}' (first defined at {frame.Keys[scalar.Value].Location})", scalar.Location));
+                frame.SkipValue = true;
+            }
+            else
+            {
+                frame.Key = scalar;
+            }
+        }
+
+        /// <summary>
+        /// YAML's merge key: <c>&lt;&lt;: *defaults</c> (or a list of aliases) copies the entries the mapping does not
+        /// set itself, so tasks can share settings through an anchor.
+        /// </summary>
+        private void ApplyMergeKeys(MappingNode mapping)
+        {
+            var index = mapping.Entries.FindIndex(e => e.Key.Value == MergeKey);
+            while (index >= 0)
+            {
+                var (key, value) = mapping.Entries[index];
+                mapping.Entries.RemoveAt(index);
+                var sources = value switch
+                {
+                    MappingNode m => [m],
+                    SequenceNode s when s.Items.All(i => i is MappingNode) => s.Items.Cast<MappingNode>().ToList(),
+                    _ => null,
+                };
+                if (sources is null)
+                {
+                    diagnostics.Add(new("'<<' (merge key) needs a mapping or a list of mappings, usually an alias such as *defaults", key.Location));
+                }
+                else
+                {
+                    var inserted = 0;
+                    foreach (var entry in sources.SelectMany(s => s.Entries))
+                    {
+                        if (mapping.Find(entry.Key.Value) is null)
+                        {
+                            mapping.Entries.Insert(index + inserted++, entry);
+                        }
+                    }
+                }
+
+                index = mapping.Entries.FindIndex(e => e.Key.Value == MergeKey);
+            }
+        }
+    }
+
+    internal static string Article(string typeName) => typeName is "integer" or "array" or "object" ? $"an {typeName}" : $"a {typeName}";
+}
