@@ -3,7 +3,6 @@ using Fanout.Cli.Estimating;
 using Fanout.Cli.Output;
 using Fanout.Providers;
 using Fanout.Time;
-using Spectre.Console;
 
 namespace Fanout.Cli.Commands;
 
@@ -53,6 +52,11 @@ internal static class EstimateCommand
             return ExitCodes.Invalid;
         }
 
+        foreach (var notice in providers.Notices)
+        {
+            human.Notice(notice);
+        }
+
         var options = new RunOptions
         {
             RunId = "estimate",
@@ -66,9 +70,9 @@ internal static class EstimateCommand
         var report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
 
         Summary.Write(human.Console, report, estimate: true);
-        human.Console.MarkupLine(
-            "[grey]This is an estimate: prompts use the simulator's latency model for each provider; other tasks take their " +
-            "`estimate:` or a default per kind (prompt 5s, process 10s, merge 1ms, other 1s).[/]");
+        human.Writer.WriteLine(
+            "This is an estimate: prompts use each provider's simulated latency model; other tasks take their " +
+            "`estimate:` or a default per kind (prompt 5s, process 10s, merge 1ms, other 1s).");
         var incomplete = report.Tasks.Where(t => t.Parent is null && t.Status != TaskState.Succeeded).ToList();
         if (incomplete.Count > 0)
         {

@@ -11,15 +11,18 @@ internal sealed class LiveView(IAnsiConsole console, RunProgress progress, TimeP
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxRunningRows = 12;
-    private const int BarWidth = 40;
+    private const int BarWidth = 30;
 
-    /// <summary>Shows the display while <paramref name="run"/> runs; leaves the last frame on screen.</summary>
-    public async Task<T> WhileRunning<T>(Func<Task<T>> run)
+    /// <summary>
+    /// Shows the display while <paramref name="run"/> runs, then clears it (the summary follows) and leaves the tasks
+    /// that failed or were skipped on screen: a run's problems should not scroll away with the live frame.
+    /// </summary>
+    public async Task<RunReport> WhileRunning(Func<Task<RunReport>> run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        Task<T>? task = null;
+        Task<RunReport>? task = null;
         await console.Live(Render())
-            .AutoClear(false)
+            .AutoClear(true)
             .Overflow(VerticalOverflow.Ellipsis)
             .StartAsync(async context =>
             {
@@ -30,7 +33,25 @@ internal sealed class LiveView(IAnsiConsole console, RunProgress progress, TimeP
                     context.UpdateTarget(Render());
                 }
             });
-        return await task!;
+        var report = await task!;
+        WriteProblems(report);
+        return report;
+    }
+
+    private void WriteProblems(RunReport report)
+    {
+        const int MaxLines = 20;
+        var problems = report.Tasks.Where(t => t.Status is TaskState.Failed or TaskState.Skipped && t.Items is null).ToList();
+        foreach (var task in problems.Take(MaxLines))
+        {
+            var tone = task.Status == TaskState.Failed ? EventLines.Tone.Bad : EventLines.Tone.Warning;
+            console.MarkupLine($"[{Colour(tone)}]{task.Status.ToWire()} {Markup.Escape(task.Id)}: {Markup.Escape(Format.OneLine(task.Error))}[/]");
+        }
+
+        if (problems.Count > MaxLines)
+        {
+            console.MarkupLine($"[grey]… and {problems.Count - MaxLines} more (see run.json)[/]");
+        }
     }
 
     private IRenderable Render()
@@ -38,7 +59,10 @@ internal sealed class LiveView(IAnsiConsole console, RunProgress progress, TimeP
         var s = progress.Take();
         var now = time.GetUtcNow();
         var elapsed = s.StartedAt is { } start ? Durations.Format(now - start) : "starting";
-        var rows = new List<IRenderable> { new Markup($"{Bar(s.Settled, s.Total)}  {s.Settled}/{s.Total} settled  [blue]{s.Running.Count} running[/]  {elapsed}") };
+        var rows = new List<IRenderable>
+        {
+            new Markup(Bar(s.Settled, s.Total) + Fit($" {s.Settled}/{s.Total} settled · {s.Running.Count}/{s.Concurrency} running · {elapsed}", BarWidth)),
+        };
 
         if (s.Running.Count > 0)
         {
@@ -58,13 +82,24 @@ internal sealed class LiveView(IAnsiConsole console, RunProgress progress, TimeP
 
         foreach (var (text, tone) in s.Recent)
         {
-            rows.Add(new Markup($"[{Colour(tone)}]{Markup.Escape(text)}[/]"));
+            rows.Add(new Markup(Fit(text, 0, Colour(tone))));
         }
 
-        rows.Add(new Markup(
-            $"[grey]tokens[/] {Format.Tokens(s.TokensIn)} in / {Format.Tokens(s.TokensOut)} out  [grey]cost[/] {Format.Cost(s.Cost)}  " +
-            $"[grey]retries[/] {s.Retries}  [grey]failed[/] {s.Failed}  [grey]skipped[/] {s.Skipped}  [grey]limit[/] {s.Concurrency}"));
+        rows.Add(new Markup(Fit(
+            $"tokens {Format.Tokens(s.TokensIn)} in / {Format.Tokens(s.TokensOut)} out · cost {Format.Cost(s.Cost)} · " +
+            $"retries {s.Retries} · failed {s.Failed} · skipped {s.Skipped}", 0, "grey")));
         return new Rows(rows);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> escaped and cut to the rest of the line after <paramref name="used"/> columns: lines are
+    /// cut rather than wrapped on narrow terminals, so the frame keeps its shape.
+    /// </summary>
+    private string Fit(string text, int used, string? style = null)
+    {
+        var room = Math.Max(10, console.Profile.Width - used - 1);
+        var cut = text.Length <= room ? text : text[..(room - 1)] + "…";
+        return style is null ? Markup.Escape(cut) : $"[{style}]{Markup.Escape(cut)}[/]";
     }
 
     private static string Bar(int done, int total)

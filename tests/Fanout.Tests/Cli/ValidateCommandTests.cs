@@ -6,7 +6,7 @@ public sealed class ValidateCommandTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Plans", "Fixtures", name);
+    private static string Fixture(string name) => Fanout.Tests.Plans.Fixtures.PathOf(name);
 
     [Fact]
     public async Task Valid_plan_exits_0_with_one_summary_line()
