@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using Fanout.Cli.Commands;
@@ -48,25 +49,23 @@ internal static class CliHost
     }
 
     /// <summary>The command tree (exposed for help-text tests).</summary>
-    public static RootCommand BuildRoot(CliEnvironment env)
+    public static Command BuildRoot(CliEnvironment env)
     {
-        var root = new RootCommand(
+        // A plain Command named "fanout" rather than RootCommand, whose name (shown in usage) is the executable's file
+        // name: Fanout.Cli under `dotnet run`, testhost under tests.
+        return new Command("fanout",
             "fanout runs DAGs of AI work (LLM prompts, processes, merges) in parallel: each task starts the moment its own " +
             "dependencies finish, within concurrency and provider limits, and every run leaves a report (run.json, report.html) " +
             "with its speedup and efficiency.")
         {
+            new HelpOption(),
+            // The default action prints the entry assembly's version, which is the test host's under tests.
+            new VersionOption { Action = new VersionAction() },
             RunCommand.Create(env),
             ValidateCommand.Create(env),
             GraphCommand.Create(env),
             EstimateCommand.Create(env),
         };
-        foreach (var option in root.Options.OfType<VersionOption>())
-        {
-            // The default prints the entry assembly's version, which is the test host's under tests.
-            option.Action = new VersionAction();
-        }
-
-        return root;
     }
 
     private sealed class VersionAction : SynchronousCommandLineAction

@@ -58,7 +58,15 @@ internal static class RunCommand
 
         var runId = RunOptions.NewRunId(env.Time);
         var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Error.WriteLine($"error: cannot create the run directory '{directory}': {e.Message}");
+            return ExitCodes.Invalid;
+        }
 
         var progress = new RunProgress();
         var live = human.IsTerminal && !settings.Plain;

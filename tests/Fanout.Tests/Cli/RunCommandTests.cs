@@ -214,4 +214,38 @@ public sealed class RunCommandTests : IDisposable
         var report = RunReport.FromJson(File.ReadAllText(_cli.FilePath("out/run.json")));
         Assert.Equal("from a file", report.Tasks.Single().Output?.GetString());
     }
+
+    [Fact]
+    public async Task Fail_fast_cancels_independent_work_at_the_first_failure()
+    {
+        var plan = _cli.Plan("""
+            name: failfast
+            defaults:
+              retry: { max_attempts: 1 }
+            tasks:
+              - id: broken
+                argv: [sh, -c, "exit 3"]
+              - id: slow
+                argv: [sh, -c, "sleep 30"]
+            """);
+
+        var result = await _cli.RunAsync("run", plan, "--out", "out", "--fail-fast");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var report = RunReport.FromJson(File.ReadAllText(_cli.FilePath("out/run.json")));
+        Assert.Equal(TaskState.Failed, report.Tasks.Single(t => t.Id == "broken").Status);
+        Assert.Equal(TaskState.Cancelled, report.Tasks.Single(t => t.Id == "slow").Status);
+    }
+
+    [Fact]
+    public async Task Out_path_that_is_a_file_exits_2()
+    {
+        var plan = _cli.Plan(Plans.Small);
+        File.WriteAllText(_cli.FilePath("taken"), "");
+
+        var result = await _cli.RunAsync("run", plan, "--out", "taken");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("cannot create the run directory", result.Error);
+    }
 }
