@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Fanout.Providers.Anthropic;
 using Fanout.Providers.Config;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pricing;
@@ -26,8 +27,8 @@ public sealed record ProviderOptions
 /// providers:
 ///   llm:
 ///     type: openai                  # openai | anthropic | simulated
-///     api_key: ${OPENAI_API_KEY}    # default for openai; read from the environment, never printed
-///     base_url: https://…           # OpenAI-compatible servers
+///     api_key: ${OPENAI_API_KEY}    # the default (anthropic: ${ANTHROPIC_API_KEY}); read from the environment, never printed
+///     base_url: https://…           # OpenAI-compatible servers, or an Anthropic gateway
 ///     model: gpt-4o-mini            # the provider's default model
 ///     pricing: { gpt-4o-mini: { input: 0.15, output: 0.60, cached_input: 0.075 } }   # $ per 1M tokens
 ///     simulate: { seed: 1, failure_rate: 0.05, failures: [server_error, rate_limit], models: { "*": { latency: 800ms } } }
@@ -37,7 +38,12 @@ public sealed record ProviderOptions
 ///     seed: 1
 ///     models: { "*": { latency: { lognormal: { median: 2s, sigma: 0.3 } }, per_output_token: 4ms, output_tokens: [150, 600] } }
 /// </code>
-/// A real provider whose key is not set falls back to the simulator with a notice.
+/// Simulation settings: <c>seed</c>, <c>failure_rate</c> (0..1), <c>failures</c> (server_error, rate_limit, timeout,
+/// malformed_json, bad_request), <c>network_timeout</c> (how long a simulated timeout hangs, default 100s) and
+/// <c>models</c>: per model name (<c>*</c> for the rest) a <c>latency</c> (<c>800ms</c>, <c>{ fixed: d }</c>,
+/// <c>{ uniform: [min, max] }</c>, <c>{ lognormal: { median: d, sigma: x } }</c>), <c>per_output_token</c> and
+/// <c>output_tokens: [min, max]</c> for text answers. A real provider whose key is not set falls back to the
+/// simulator with a notice.
 /// </summary>
 public static partial class ProviderSetup
 {
@@ -139,8 +145,7 @@ public static partial class ProviderSetup
 
         IChatClient client = definition.Type == "openai"
             ? new OpenAIChatClient(key, endpoint, model ?? "gpt-4o-mini")
-            : new UnavailableChatClient($"{subject} (anthropic): the Anthropic provider is not available yet; "
-                + "use an OpenAI-compatible endpoint (type: openai with base_url) or unset the key to simulate it");
+            : new AnthropicChatClient(key, endpoint, model);
         return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false);
     }
 

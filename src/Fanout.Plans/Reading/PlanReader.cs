@@ -59,6 +59,7 @@ internal static class PlanReader
         if (map["inputs"] is { } inputs && ctx.Mapping(inputs, "inputs") is { } inputMap)
         {
             plan = plan with { Inputs = [.. ReadInputs(inputMap, ctx)] };
+            CheckDefaults(plan, ctx);
         }
 
         if (map["defaults"] is { } defaults && ctx.Mapping(defaults, "defaults") is { } defaultsMap)
@@ -132,6 +133,20 @@ internal static class PlanReader
                 Description = description,
                 Location = key.Location,
             };
+        }
+    }
+
+    /// <summary>Checks each default against its input's schema now, so <c>fanout validate</c> catches a bad one.</summary>
+    private static void CheckDefaults(PlanDefinition plan, ReadContext ctx)
+    {
+        var withDefaults = plan with { Inputs = [.. plan.Inputs.Where(i => i.Default is not null)] };
+        try
+        {
+            InputResolver.Resolve(withDefaults, new Dictionary<string, JsonElement>());
+        }
+        catch (PlanException e)
+        {
+            ctx.Diagnostics.AddRange(e.Diagnostics.Select(d => d with { Message = $"default of {d.Message}" }));
         }
     }
 

@@ -17,7 +17,14 @@ internal sealed class ReadContext(string file, string baseDirectory)
 
     public List<PlanDiagnostic> Diagnostics { get; } = [];
 
-    public void Error(string message, Node at) => Diagnostics.Add(new(message, at.Location));
+    /// <summary>Reports a problem at <paramref name="at"/>, unless that value's own problem was already reported.</summary>
+    public void Error(string message, Node at)
+    {
+        if (at is not ErrorNode)
+        {
+            Diagnostics.Add(new(message, at.Location));
+        }
+    }
 
     /// <summary>
     /// Reports keys of <paramref name="map"/> outside <paramref name="known"/>, suggesting the nearest;

@@ -108,9 +108,18 @@ internal static class TaskReader
         var result = ImmutableArray.CreateBuilder<string>();
         for (var i = 0; i < list.Items.Count; i++)
         {
-            // Keys follow the position in the resulting array, which is what core indexes by.
-            if (ctx.String(list.Items[i], $"needs[{i}]", prefix) is { } need)
+            if (ctx.String(list.Items[i], $"needs[{i}]", prefix) is not { } need)
             {
+                continue;
+            }
+
+            if (result.Contains(need))
+            {
+                ctx.Error($"{prefix}'{need}' is listed twice in 'needs'", list.Items[i]);
+            }
+            else
+            {
+                // Keys follow the position in the resulting array, which is what core indexes by.
                 locations[$"needs[{result.Count}]"] = list.Items[i].Location;
                 result.Add(need);
             }

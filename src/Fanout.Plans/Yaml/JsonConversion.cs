@@ -29,8 +29,10 @@ internal static class JsonConversion
                 }
 
                 return obj;
+            case ScalarNode scalar:
+                return Scalar(scalar);
             default:
-                return Scalar((ScalarNode)node);
+                return null;
         }
     }
 

@@ -85,3 +85,13 @@ internal sealed class MappingNode(SourceLocation location) : Node(location)
     /// <summary>The value of <paramref name="key"/>, or null.</summary>
     public Node? this[string key] => Find(key)?.Value;
 }
+
+/// <summary>
+/// Stands in for a value that could not be read (an alias to an unknown anchor). Its problem is already reported, so
+/// nothing is reported again at it: <see cref="Reading.ReadContext.Error"/> ignores it.
+/// </summary>
+internal sealed class ErrorNode(SourceLocation location) : Node(location)
+{
+    /// <inheritdoc />
+    public override string TypeName => "null";
+}

@@ -38,14 +38,14 @@ internal static class NodeReader
         }
         catch (YamlException e)
         {
-            diagnostics.Add(new(YamlErrors.Describe(e.Message), YamlErrors.Locate(e.Message, text, builder.At(e.Start))));
+            diagnostics.Add(new(YamlErrors.Describe(e.Message, json), YamlErrors.Locate(e.Message, text, builder.At(e.Start))));
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
             // YamlDotNet's scanner sometimes fails with a bare exception (e.g. an unclosed '[' at the end of a line):
             // the best position we have is the last event it produced.
-            diagnostics.Add(new("invalid YAML after this point: check for an unclosed '[', '{' or quote", last));
+            diagnostics.Add(new($"invalid {(json ? "JSON" : "YAML")} after this point: check for an unclosed '[', '{{' or quote", last));
             return null;
         }
 
@@ -112,7 +112,7 @@ internal static class NodeReader
                     else
                     {
                         diagnostics.Add(new($"unknown alias '*{alias.Value.Value}': define '&{alias.Value.Value}' before using it", At(e.Start)));
-                        Add(new ScalarNode(At(e.Start), "", ScalarType.Null));
+                        Add(new ErrorNode(At(e.Start)));
                     }
 
                     break;
@@ -160,7 +160,11 @@ internal static class NodeReader
 
         private void AddKey(Frame frame, Node key)
         {
-            if (key is not ScalarNode scalar || scalar.Type == ScalarType.Null)
+            if (key is ErrorNode)
+            {
+                frame.SkipValue = true;
+            }
+            else if (key is not ScalarNode scalar || scalar.Type == ScalarType.Null)
             {
                 diagnostics.Add(new($"a key must be a plain name, not {Article(key.TypeName)}", key.Location));
                 frame.SkipValue = true;

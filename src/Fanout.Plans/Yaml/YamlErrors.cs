@@ -21,19 +21,20 @@ internal static class YamlErrors
         ("did not find expected node content", "a value is missing here"),
     ];
 
-    /// <summary>"invalid YAML: advice (parser: original)".</summary>
-    public static string Describe(string message)
+    /// <summary>"invalid YAML: advice (parser: original)" ("invalid JSON" for JSON files).</summary>
+    public static string Describe(string message, bool json = false)
     {
+        var format = json ? "JSON" : "YAML";
         var original = message.Trim().TrimEnd('.');
         foreach (var (fragment, advice) in Advice)
         {
             if (original.Contains(fragment, StringComparison.OrdinalIgnoreCase))
             {
-                return $"invalid YAML: {advice} (parser: {FirstLower(original)})";
+                return $"invalid {format}: {advice} (parser: {FirstLower(original)})";
             }
         }
 
-        return $"invalid YAML: {FirstLower(original)}";
+        return $"invalid {format}: {FirstLower(original)}";
     }
 
     /// <summary>

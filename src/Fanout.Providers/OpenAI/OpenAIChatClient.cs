@@ -62,6 +62,11 @@ public sealed class OpenAIChatClient : IChatClient
         {
             throw OpenAIErrors.Map(e, _secret);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The SDK's network timeout, not the caller's cancellation: a retry may get through.
+            throw new TaskFailedException("OpenAI request timed out (no response within the network timeout)", retryable: true);
+        }
         catch (HttpRequestException e)
         {
             throw new TaskFailedException($"OpenAI request failed: {OpenAIErrors.Scrub(e.Message, _secret)}", retryable: true);

@@ -38,7 +38,7 @@ internal static partial class OpenAIErrors
         return KeyShaped().Replace(text, "$1***");
     }
 
-    private static string? ProviderMessage(string? body)
+    internal static string? ProviderMessage(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))
         {

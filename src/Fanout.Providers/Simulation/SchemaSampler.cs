@@ -19,11 +19,13 @@ namespace Fanout.Providers.Simulation;
 public sealed class SchemaSampler
 {
     private const int MaxDepth = 8;
+    private const int NodeBudget = 400;
     private const decimal DefaultSpan = 100;
     private const decimal Limit = 1_000_000_000_000m;
 
     private readonly JsonNode _root;
     private readonly Random _random;
+    private int _nodes;
 
     /// <summary>A sampler for <paramref name="schema"/> drawing from <paramref name="random"/>.</summary>
     public SchemaSampler(JsonElement schema, Random random)
@@ -39,8 +41,12 @@ public sealed class SchemaSampler
     /// <summary>The next value.</summary>
     public JsonNode? Next() => Generate(_root, null, 0);
 
+    /// <summary>Past this depth, or once the value is large, only what the schema requires is generated.</summary>
+    private bool Lean(int depth) => depth >= MaxDepth || _nodes > NodeBudget;
+
     private JsonNode? Generate(JsonNode? schema, string? name, int depth)
     {
+        _nodes++;
         if (depth > MaxDepth * 8)
         {
             return null; // a schema that requires infinite recursion has no finite instance
@@ -101,7 +107,7 @@ public sealed class SchemaSampler
                 var keyword = s["anyOf"] is not null ? "anyOf" : "oneOf";
                 var choices = branches.OfType<JsonObject>().ToList();
                 // Deep in recursive schemas prefer a branch that does not recurse again, so generation terminates.
-                if (depth >= MaxDepth && choices.FirstOrDefault(c => !c.ToJsonString().Contains("$ref", StringComparison.Ordinal)) is { } leaf)
+                if (Lean(depth) && choices.FirstOrDefault(c => !c.ToJsonString().Contains("$ref", StringComparison.Ordinal)) is { } leaf)
                 {
                     choices = [leaf];
                 }
@@ -264,7 +270,7 @@ public sealed class SchemaSampler
 
         foreach (var (name, schema) in properties)
         {
-            if (result.ContainsKey(name) || result.Count >= maxProperties || depth >= MaxDepth)
+            if (result.ContainsKey(name) || result.Count >= maxProperties || Lean(depth))
             {
                 continue;
             }
@@ -276,7 +282,7 @@ public sealed class SchemaSampler
         }
 
         // A map (no declared properties, a schema for the values) gets a few entries; minProperties is honoured when allowed.
-        var extras = properties.Count == 0 && additional is JsonObject && depth < MaxDepth ? _random.Next(1, 4) : 0;
+        var extras = properties.Count == 0 && additional is JsonObject && !Lean(depth) ? _random.Next(1, 4) : 0;
         extras = Math.Max(extras, minProperties - result.Count);
         for (var i = 0; additionalAllowed && i < extras && result.Count < maxProperties; i++)
         {
@@ -292,8 +298,9 @@ public sealed class SchemaSampler
         var prefix = s["prefixItems"] as JsonArray ?? [];
         var items = s["items"];
         var closed = items is JsonValue iv && iv.TryGetValue<bool>(out var open) && !open;
-        var min = (int)(Number(s["minItems"]) ?? (depth >= MaxDepth ? 0 : 1));
-        var max = (int)Math.Min(Number(s["maxItems"]) ?? Math.Max(min, depth >= MaxDepth ? min : 4), 1000);
+        // 1..4 items by default, fewer deeper down so that recursive schemas (trees) stay small.
+        var min = (int)(Number(s["minItems"]) ?? (Lean(depth) || depth >= 4 ? 0 : 1));
+        var max = (int)Math.Min(Number(s["maxItems"]) ?? Math.Max(min, Lean(depth) ? min : depth < 3 ? 4 : 2), 1000);
         if (closed)
         {
             max = Math.Min(max, prefix.Count);

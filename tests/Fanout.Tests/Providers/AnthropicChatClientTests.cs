@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Fanout.Providers.Anthropic;
+using Microsoft.Extensions.AI;
+
+namespace Fanout.Tests.Providers;
+
+/// <summary>The Anthropic adapter against a canned HTTP handler: usage mapping and error mapping. No network.</summary>
+public class AnthropicChatClientTests
+{
+    private const string Key = "sk-ant-api03-TESTKEYabcdefghijklmnop";
+
+    private const string Message = """
+        {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-20250514",
+         "content":[{"type":"text","text":"Rivers"}],"stop_reason":"end_turn","stop_sequence":null,
+         "usage":{"input_tokens":12,"output_tokens":5,"cache_read_input_tokens":4,"cache_creation_input_tokens":0}}
+        """;
+
+    [Fact]
+    public async Task Message_maps_text_and_usage_and_sends_the_key_and_a_token_cap()
+    {
+        var handler = new CannedHandler(HttpStatusCode.OK, Message);
+        using var client = Client(handler);
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.System, "brief"), new ChatMessage(ChatRole.User, "title?")],
+            new ChatOptions { ModelId = "claude-sonnet-4" });
+
+        Assert.Equal("Rivers", response.Text);
+        Assert.Equal(5, response.Usage!.OutputTokenCount);
+        Assert.Equal((16L, 4L), (response.Usage.InputTokenCount ?? 0, response.Usage.CachedInputTokenCount ?? 0)); // input includes cache reads, as TokenUsage expects
+        Assert.Equal(Key, handler.ApiKey);
+        using var body = JsonDocument.Parse(handler.Body!);
+        Assert.Equal("claude-sonnet-4", body.RootElement.GetProperty("model").GetString());
+        Assert.Equal(AnthropicChatClient.DefaultMaxOutputTokens, body.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal("https://anthropic.internal/v1/messages", handler.Uri!.ToString());
+    }
+
+    [Theory]
+    [InlineData(400, false)]
+    [InlineData(401, false)]
+    [InlineData(404, false)]
+    [InlineData(500, true)]
+    [InlineData(529, true)]
+    public async Task Http_errors_map_to_failures_that_are_retryable_only_when_a_retry_can_help(int status, bool retryable)
+    {
+        using var client = Client(new CannedHandler((HttpStatusCode)status, """{"type":"error","error":{"type":"x","message":"something is wrong"}}"""));
+        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        Assert.Equal(retryable, e.Retryable);
+        Assert.Equal($"Anthropic HTTP {status}: something is wrong", e.Message);
+    }
+
+    [Fact]
+    public async Task Rate_limit_is_a_rate_limited_failure_and_is_not_retried_by_the_sdk()
+    {
+        var handler = new CannedHandler(HttpStatusCode.TooManyRequests, """{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}""");
+        using var client = Client(handler);
+        await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        Assert.Equal(1, handler.Calls);
+    }
+
+    [Fact]
+    public async Task Error_messages_never_show_the_key()
+    {
+        var body = """{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key KEY"}}""".Replace("KEY", Key, StringComparison.Ordinal);
+        using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, body));
+        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        Assert.Contains("invalid x-api-key", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("TESTKEY", e.ToString(), StringComparison.Ordinal);
+    }
+
+    private static AnthropicChatClient Client(CannedHandler handler) =>
+        new(Key, new Uri("https://anthropic.internal"), null, new HttpClient(handler));
+
+    private sealed class CannedHandler(HttpStatusCode status, string body) : HttpMessageHandler
+    {
+        public string? Body { get; private set; }
+
+        public Uri? Uri { get; private set; }
+
+        public string? ApiKey { get; private set; }
+
+        public int Calls { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            Uri = request.RequestUri;
+            ApiKey = request.Headers.TryGetValues("x-api-key", out var values) ? values.Single() : null;
+            Body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+            return new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        }
+    }
+}
