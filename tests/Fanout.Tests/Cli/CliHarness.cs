@@ -28,6 +28,9 @@ internal sealed class CliHarness : IDisposable
 
     public Task<Result> RunAsync(params string[] args) => RunAsync(args, null, CancellationToken.None);
 
+    /// <summary>Pretend stdout is a terminal (the live view instead of plain lines).</summary>
+    public bool Terminal { get; set; }
+
     public async Task<Result> RunAsync(string[] args, Action<RunEvent>? onEvent, CancellationToken cancellationToken)
     {
         var stdout = new StringWriter();
@@ -39,6 +42,7 @@ internal sealed class CliHarness : IDisposable
             CurrentDirectory = Directory,
             GetEnvironmentVariable = name => Environment.GetValueOrDefault(name),
             OnEvent = onEvent,
+            OutIsTerminal = Terminal,
         };
         var code = await CliHost.RunAsync(args, env, cancellationToken);
         return new Result(code, stdout.ToString(), stderr.ToString());

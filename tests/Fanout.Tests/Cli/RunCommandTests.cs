@@ -248,4 +248,20 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("cannot create the run directory", result.Error);
     }
+
+    [Fact]
+    public async Task On_a_terminal_the_live_view_replaces_plain_lines_and_failures_stay_listed()
+    {
+        var plan = _cli.Plan(Plans.Failing);
+        _cli.Terminal = true;
+
+        var result = await _cli.RunAsync("run", plan, "--out", "out");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.DoesNotContain("] started ", result.Out);
+        Assert.Contains("settled", result.Out);
+        Assert.Contains("failed broken: ", result.Out);
+        Assert.Contains("skipped after: dependency 'broken' failed", result.Out);
+        Assert.Contains("makespan", result.Out);
+    }
 }
