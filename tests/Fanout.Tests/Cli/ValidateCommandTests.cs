@@ -75,6 +75,6 @@ public sealed class ValidateCommandTests : IDisposable
     {
         var result = await _cli.RunAsync("validate", Fixture("cycle.yaml"));
 
-        Assert.Matches(@"cycle.*\w+ → \w+", result.Error);
+        Assert.Contains("cycle: a → b → c → a", result.Error);
     }
 }
