@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Fanout.Cli.Estimating;
+using Fanout.Cli.Output;
+using Fanout.Providers;
+using Fanout.Time;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>
+/// <c>fanout estimate PLAN</c>: runs the real scheduler in virtual time. Prompts go to the simulator with each
+/// provider's latency model; every other task waits its estimate on the virtual clock. Nothing is started or called,
+/// and minutes of predicted work take milliseconds.
+/// </summary>
+internal static class EstimateCommand
+{
+    /// <summary>What <c>estimate</c> was asked to do.</summary>
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, bool Json);
+
+    public static Command Create(CliEnvironment env)
+    {
+        var plan = CommonOptions.Plan();
+        var inputs = CommonOptions.Inputs();
+        var concurrency = CommonOptions.Concurrency();
+        var json = CommonOptions.Json("Print the predicted report (run.json format) to stdout; the summary goes to stderr");
+        var command = new Command("estimate", "Predict a run's makespan, critical path, tokens and cost by simulating it in virtual time: no process is started, no provider is called")
+        {
+            plan, inputs, concurrency, json,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Execute(env, new Settings(
+            parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(json)), cancellationToken)));
+        return command;
+    }
+
+    public static int Execute(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
+    {
+        var human = HumanOutput.For(env, toError: settings.Json);
+        if (PlanStep.Load(env, settings.Plan) is not { } graph
+            || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        var clock = new ManualTimeProvider(env.Time.GetUtcNow());
+        ProviderSet providers;
+        try
+        {
+            providers = ProviderSetup.Create(graph.Plan, new ProviderOptions { Time = clock, SimulateAll = true, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        }
+        catch (PlanException e)
+        {
+            PlanStep.WriteDiagnostics(env.Error, e);
+            return ExitCodes.Invalid;
+        }
+
+        foreach (var notice in providers.Notices)
+        {
+            human.Notice(notice);
+        }
+
+        var options = new RunOptions
+        {
+            RunId = "estimate",
+            Inputs = inputs,
+            Concurrency = settings.Concurrency,
+            Time = clock,
+            Seed = 1,
+            Executors = Executors(graph.Plan, providers),
+        };
+        var scheduler = new Scheduler(graph, options);
+        var report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
+
+        Summary.Write(human.Console, report, estimate: true);
+        human.Writer.WriteLine(
+            "This is an estimate: prompts use each provider's simulated latency model; other tasks take their " +
+            "`estimate:` or a default per kind (prompt 5s, process 10s, merge 1ms, other 1s).");
+        var incomplete = report.Tasks.Where(t => t.Parent is null && t.Status != TaskState.Succeeded).ToList();
+        if (incomplete.Count > 0)
+        {
+            human.Notice($"{incomplete.Count} task(s) did not complete in the simulation, so their time is missing from the estimate:");
+            foreach (var task in incomplete)
+            {
+                human.Writer.WriteLine($"  {task.Id}: {task.Status.ToWire()} ({Format.OneLine(task.Error)})");
+            }
+        }
+
+        if (settings.Json)
+        {
+            env.Out.WriteLine(report.ToJson());
+        }
+
+        return report.Status == RunStatus.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+    }
+
+    /// <summary>Prompts through the simulator; every other kind replaced by a wait on the virtual clock.</summary>
+    private static ExecutorRegistry Executors(PlanDefinition plan, ProviderSet providers)
+    {
+        var defaults = ExecutorRegistry.CreateDefault();
+        var registry = defaults.With(new PromptExecutor(providers));
+        foreach (var kind in plan.Tasks.Select(t => t.Kind).Concat(["process", "delegate"]).Distinct().Where(k => k != "prompt"))
+        {
+            // Merges are pure and in-process: running them keeps real values flowing to fan-outs downstream.
+            registry = registry.With(new EstimatedExecutor(kind, kind == "merge" ? defaults.Get("merge") : null));
+        }
+
+        return registry;
+    }
+}

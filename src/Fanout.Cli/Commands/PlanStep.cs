@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Fanout.Plans;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>
+/// The steps every command shares before it can act: load and compile the plan, resolve inputs. Each prints what is
+/// wrong to stderr, one <c>file:line:col: error: message</c> per problem, and returns null so the command exits 2.
+/// </summary>
+internal static class PlanStep
+{
+    /// <summary>The compiled plan, or null after printing every problem.</summary>
+    public static TaskGraph? Load(CliEnvironment env, string path)
+    {
+        try
+        {
+            return TaskGraph.Compile(PlanLoader.Load(env.LoaderPath(path)));
+        }
+        catch (PlanException e)
+        {
+            WriteDiagnostics(env.Error, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Error.WriteLine($"{path}: error: cannot read the plan: {e.Message}");
+        }
+
+        return null;
+    }
+
+    /// <summary>The run's inputs (<c>--input</c> values over the plan's defaults), or null after printing every problem.</summary>
+    public static JsonElement? ResolveInputs(CliEnvironment env, PlanDefinition plan, IReadOnlyList<string> values)
+    {
+        try
+        {
+            return InputResolver.Resolve(plan, InputValues.Parse(values, env.CurrentDirectory));
+        }
+        catch (PlanException e)
+        {
+            WriteDiagnostics(env.Error, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException)
+        {
+            env.Error.WriteLine($"error: invalid --input: {e.Message}");
+        }
+
+        return null;
+    }
+
+    /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
+    public static void WriteDiagnostics(TextWriter writer, PlanException exception)
+    {
+        foreach (var diagnostic in exception.Diagnostics)
+        {
+            writer.WriteLine(diagnostic.ToString());
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using Fanout.Cli.Output;
+using Fanout.Providers;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary><c>fanout run PLAN</c>: runs a plan, shows progress, writes run.json and report.html, prints a summary.</summary>
+internal static class RunCommand
+{
+    /// <summary>What <c>run</c> was asked to do.</summary>
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain);
+
+    public static Command Create(CliEnvironment env)
+    {
+        var plan = CommonOptions.Plan();
+        var inputs = CommonOptions.Inputs();
+        var concurrency = CommonOptions.Concurrency();
+        var output = new Option<string?>("--out", "-o") { Description = "Directory for run.json, report.html and task outputs (default: .fanout/runs/<run-id>/)", HelpName = "DIR" };
+        var json = CommonOptions.Json("Print run.json to stdout; progress and summary go to stderr");
+        var failFast = new Option<bool>("--fail-fast") { Description = "Cancel the rest of the run at the first failure (overrides the plan's on_failure)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed for retry jitter, to make backoff delays reproducible", HelpName = "N" };
+        var plain = new Option<bool>("--plain") { Description = "One line per event instead of the live view (the default when output is not a terminal)" };
+        var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed, 2 invalid plan or input, 130 cancelled")
+        {
+            plan, inputs, concurrency, output, json, failFast, seed, plain,
+        };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
+            parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
+            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain)), cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> ExecuteAsync(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
+    {
+        var human = HumanOutput.For(env, toError: settings.Json);
+        if (PlanStep.Load(env, settings.Plan) is not { } graph
+            || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        ProviderSet providers;
+        try
+        {
+            providers = ProviderSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        }
+        catch (PlanException e)
+        {
+            PlanStep.WriteDiagnostics(env.Error, e);
+            return ExitCodes.Invalid;
+        }
+
+        // Before anything runs, so nobody mistakes simulated answers for real ones.
+        foreach (var notice in providers.Notices)
+        {
+            human.Notice(notice);
+        }
+
+        var runId = RunOptions.NewRunId(env.Time);
+        var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Error.WriteLine($"error: cannot create the run directory '{directory}': {e.Message}");
+            return ExitCodes.Invalid;
+        }
+
+        var progress = new RunProgress();
+        var live = human.IsTerminal && !settings.Plain;
+        var log = live ? null : new PlainLog(human.Writer);
+        var options = new RunOptions
+        {
+            RunId = runId,
+            Inputs = inputs,
+            Concurrency = settings.Concurrency,
+            OnFailure = settings.FailFast ? FailurePolicy.FailFast : null,
+            Seed = settings.Seed,
+            Time = env.Time,
+            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)),
+            OutputDirectory = directory,
+            OnEvent = e =>
+            {
+                progress.Observe(e);
+                log?.Observe(e);
+                env.OnEvent?.Invoke(e);
+            },
+        };
+        var scheduler = new Scheduler(graph, options);
+        Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
+        var report = log is null
+            ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
+            : await log.WhileRunning(run);
+
+        // Written even when cancelled: a stopped run's report says what finished and what did not.
+        var json = report.ToJson();
+        var runJson = Path.Combine(directory, "run.json");
+        var reportHtml = Path.Combine(directory, "report.html");
+        await File.WriteAllTextAsync(runJson, json, CancellationToken.None);
+        await File.WriteAllTextAsync(reportHtml, HtmlReport.Render(report), CancellationToken.None);
+
+        Summary.Write(human.Console, report);
+        human.Writer.WriteLine($"run.json     {Display(env, runJson)}");
+        human.Writer.WriteLine($"report.html  {Display(env, reportHtml)}");
+        if (settings.Json)
+        {
+            env.Out.WriteLine(json);
+        }
+
+        return ExitCodes.For(report.Status);
+    }
+
+    /// <summary>A path relative to the current directory when it lies below it (shorter, and clickable in most terminals).</summary>
+    private static string Display(CliEnvironment env, string path)
+    {
+        var relative = Path.GetRelativePath(env.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+}

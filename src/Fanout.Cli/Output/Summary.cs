@@ -1,0 +1,50 @@
+using Spectre.Console;
+
+namespace Fanout.Cli.Output;
+
+/// <summary>The end-of-run table: outcome, timing against the lower bound, concurrency, tokens and cost.</summary>
+internal static class Summary
+{
+    /// <summary>Writes the table for <paramref name="report"/>; <paramref name="estimate"/> words it as a prediction.</summary>
+    public static void Write(IAnsiConsole console, RunReport report, bool estimate = false)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(report);
+        var table = new Table()
+            .Border(TableBorder.Rounded)
+            .Title(estimate ? $"estimate of '{Markup.Escape(report.Plan)}' (virtual time: nothing was run)" : $"run {Markup.Escape(report.RunId)} of '{Markup.Escape(report.Plan)}'")
+            .AddColumn("")
+            .AddColumn("")
+            .HideHeaders();
+
+        table.AddRow("status", $"[{StatusColour(report.Status)}]{StatusWord(report.Status)}[/]  {Counts(report)}");
+        table.AddRow(estimate ? "predicted makespan" : "makespan", Format.Ms(report.MakespanMs));
+        table.AddRow("sequential", $"{Format.Ms(report.SequentialMs)} [grey](sum of task durations)[/]");
+        table.AddRow("speedup", Format.Times(report.Speedup));
+        table.AddRow("critical path", $"{Markup.Escape(string.Join(" → ", report.CriticalPath))} [grey]({Format.Ms(report.CriticalPathMs)})[/]");
+        table.AddRow("lower bound", $"{Format.Ms(report.LowerBoundMs)} [grey](no schedule can beat this)[/]");
+        table.AddRow("efficiency", $"{Format.Percent(report.Efficiency)} [grey](lower bound / makespan)[/]");
+        table.AddRow("concurrency", $"peak {report.PeakConcurrency} / limit {report.Concurrency}");
+        table.AddRow("tokens", $"{Format.Tokens(report.Tokens.Input)} in / {Format.Tokens(report.Tokens.Output)} out");
+        table.AddRow("cost", Format.Cost(report.CostUsd));
+        table.AddRow("retries", $"{report.Retries}{(report.RateLimited > 0 ? $" [grey]({report.RateLimited} rate limited)[/]" : "")}");
+        console.Write(table);
+    }
+
+    private static string Counts(RunReport report)
+    {
+        string[] order = ["succeeded", "failed", "skipped", "cancelled"];
+        var parts = order.Where(report.Counts.ContainsKey).Select(k => $"{report.Counts[k]} {k}")
+            .Concat(report.Counts.Where(kv => !order.Contains(kv.Key)).Select(kv => $"{kv.Value} {kv.Key}"));
+        return $"[grey]{string.Join(" · ", parts)}[/]";
+    }
+
+    private static string StatusWord(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string StatusColour(RunStatus status) => status switch
+    {
+        RunStatus.Succeeded => "green",
+        RunStatus.Cancelled => "yellow",
+        _ => "red",
+    };
+}
