@@ -47,6 +47,17 @@ internal sealed class HumanOutput
         return new HumanOutput(writer, console, terminal);
     }
 
-    /// <summary>A notice the user should read before the run starts.</summary>
-    public void Notice(string text) => Console.MarkupLine($"[yellow]note:[/] {Markup.Escape(text)}");
+    /// <summary>A notice the user should read before the run starts. Unwrapped when not on a terminal, so logs keep
+    /// it on one line that grep finds.</summary>
+    public void Notice(string text)
+    {
+        if (IsTerminal)
+        {
+            Console.MarkupLine($"[yellow]note:[/] {Markup.Escape(text)}");
+        }
+        else
+        {
+            Writer.WriteLine($"note: {text}");
+        }
+    }
 }

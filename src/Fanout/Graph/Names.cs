@@ -22,35 +22,42 @@ public static partial class Names
             }
         }
 
-        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+        return best is not null && bestDistance <= Math.Max(1, name.Length / 3) ? best : null;
     }
 
     /// <summary>" (did you mean 'x'?)" or the empty string.</summary>
     public static string DidYouMean(string name, IEnumerable<string> candidates) =>
         Nearest(name, candidates) is { } near ? $" (did you mean '{near}'?)" : "";
 
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and swaps of adjacent
+    /// characters each cost 1, so the commonest typo ("retyr") is as close as a single wrong letter.</summary>
     internal static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
         for (var j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
 
         for (var i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
                 var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-
-            (previous, current) = (current, previous);
         }
 
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,127}$")]

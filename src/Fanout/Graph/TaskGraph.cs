@@ -201,10 +201,7 @@ public sealed class TaskGraph
             }
         }
 
-        if (diagnostics.Count == 0)
-        {
-            diagnostics.AddRange(FindCycles(plan, seen));
-        }
+        diagnostics.AddRange(FindCycles(plan, seen));
 
         diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
         return diagnostics;
@@ -299,6 +296,12 @@ public sealed class TaskGraph
 
                 stack[^1] = (id, next + 1);
                 var need = needs[next];
+                if (need == id || !byId.ContainsKey(need))
+                {
+                    // Reported above as a self or unknown dependency; a cycle search over the rest still runs.
+                    continue;
+                }
+
                 switch (colour.GetValueOrDefault(need))
                 {
                     case White:

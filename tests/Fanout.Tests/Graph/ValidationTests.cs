@@ -20,6 +20,33 @@ public class ValidationTests
         Assert.Equal("plan.yaml:9:7: error: duplicate task id 'a' (first defined at plan.yaml:3:7)", diagnostic.ToString());
     }
 
+    [Fact]
+    public void Cycle_is_reported_alongside_an_unknown_dependency()
+    {
+        var problems = Problems(new PlanBuilder("p")
+            .Task("a", Sim.Work(1), "b")
+            .Task("b", Sim.Work(1), "a", "ghost"));
+
+        Assert.Equal(["task 'b' needs unknown task 'ghost'", "dependency cycle: a → b → a"], problems);
+    }
+
+    [Theory]
+    [InlineData("resaerch", "research")]
+    [InlineData("reserch", "research")]
+    [InlineData("retyr", "retry")]
+    public void Typos_within_a_third_of_the_name_get_a_suggestion(string typo, string meant)
+    {
+        Assert.Equal(meant, Names.Nearest(typo, ["research", "retry", "write"]));
+    }
+
+    [Theory]
+    [InlineData("zz")]
+    [InlineData("summary")]
+    public void Unrelated_names_get_no_suggestion(string name)
+    {
+        Assert.Null(Names.Nearest(name, ["a", "research", "write"]));
+    }
+
     [Theory]
     [InlineData("1abc")]
     [InlineData("has space")]
