@@ -41,14 +41,9 @@ internal static class EstimateCommand
         }
 
         var clock = new ManualTimeProvider(env.Time.GetUtcNow());
-        ProviderSet providers;
-        try
+        using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = clock, SimulateAll = true });
+        if (providers is null)
         {
-            providers = ProviderSetup.Create(graph.Plan, new ProviderOptions { Time = clock, SimulateAll = true, GetEnvironmentVariable = env.GetEnvironmentVariable });
-        }
-        catch (PlanException e)
-        {
-            PlanStep.WriteDiagnostics(env.Error, e);
             return ExitCodes.Invalid;
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Plans;
+using Fanout.Providers;
 
 namespace Fanout.Cli.Commands;
 
@@ -45,6 +46,21 @@ internal static class PlanStep
         }
 
         return null;
+    }
+
+    /// <summary>The plan's providers (building them is also how their settings get checked), or null after printing
+    /// every problem.</summary>
+    public static ProviderSet? CreateProviders(CliEnvironment env, PlanDefinition plan, ProviderOptions options)
+    {
+        try
+        {
+            return ProviderSetup.Create(plan, options with { GetEnvironmentVariable = env.GetEnvironmentVariable });
+        }
+        catch (PlanException e)
+        {
+            WriteDiagnostics(env.Error, e);
+            return null;
+        }
     }
 
     /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>

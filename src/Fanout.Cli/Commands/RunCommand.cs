@@ -39,14 +39,9 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        ProviderSet providers;
-        try
+        using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time });
+        if (providers is null)
         {
-            providers = ProviderSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
-        }
-        catch (PlanException e)
-        {
-            PlanStep.WriteDiagnostics(env.Error, e);
             return ExitCodes.Invalid;
         }
 

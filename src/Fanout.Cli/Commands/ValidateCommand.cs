@@ -22,14 +22,9 @@ internal static class ValidateCommand
         }
 
         var plan = graph.Plan;
-        try
+        using var providers = PlanStep.CreateProviders(env, plan, new ProviderOptions { Time = env.Time });
+        if (providers is null)
         {
-            // Provider entries are only interpreted by the provider layer; building them is how their settings get checked.
-            ProviderSetup.Create(plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
-        }
-        catch (PlanException e)
-        {
-            PlanStep.WriteDiagnostics(env.Error, e);
             return ExitCodes.Invalid;
         }
 
