@@ -64,6 +64,7 @@ internal static class ReportBuilder
             Tokens = new TokenTotals(unitRecords.Sum(r => r.Tokens.Input), unitRecords.Sum(r => r.Tokens.Output)),
             CostUsd = unitRecords.Sum(r => r.Cost),
             Retries = unitRecords.Sum(r => Math.Max(0, r.Attempts - 1)),
+            RateLimited = unitRecords.Sum(r => r.RateLimited),
             Counts = rows.Where(r => r.Items is null).GroupBy(r => r.Status.ToWire()).ToImmutableDictionary(g => g.Key, g => g.Count()),
             Tasks = [.. rows],
         };

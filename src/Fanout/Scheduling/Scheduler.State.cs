@@ -45,6 +45,9 @@ internal sealed class Instance(int node, string id)
 
     public double WaitMs { get; set; }
 
+    /// <summary>Attempts refused by a provider's rate limit (HTTP 429).</summary>
+    public int RateLimited { get; set; }
+
     public List<AttemptReport> AttemptLog { get; } = [];
 
     public TaskResult? Result { get; set; }

@@ -332,10 +332,22 @@ public sealed partial class Scheduler
 
         var retry = task.Retry ?? _graph.Plan.Defaults.Retry;
         // A template that does not render will not render next time either.
+        var rateLimit = finished.Error as RateLimitedException;
+        if (rateLimit is not null)
+        {
+            record.RateLimited++;
+        }
+
         var retryable = finished.Error is not (TaskFailedException { Retryable: false } or PlanException or TemplateException);
         if (retryable && record.Attempts < retry.MaxAttempts)
         {
+            // A provider's Retry-After is a floor: retrying sooner would only be refused again.
             var delay = retry.DelayFor(record.Attempts, _random);
+            if (rateLimit?.RetryAfter is { } wait && wait > delay)
+            {
+                delay = wait;
+            }
+
             record.State = TaskState.Pending;
             record.RetryTimer = _time.CreateTimer(
                 _ => _inbox.Writer.TryWrite(new RetryDue(finished.Instance)), null, delay, Timeout.InfiniteTimeSpan);

@@ -110,6 +110,27 @@ public class RetryTests
     }
 
     [Fact]
+    public void Rate_limited_attempts_wait_at_least_the_providers_retry_after_and_are_counted()
+    {
+        var retryAfter = TimeSpan.FromSeconds(7);
+        Func<TaskContext, CancellationToken, ValueTask<object?>> limited = async (ctx, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), ctx.Time, ct);
+            return ctx.Attempt <= 2 ? throw new RateLimitedException("429 Too Many Requests", retryAfter) : ctx.InstanceId;
+        };
+        var plan = new PlanBuilder("limited").Add(Sim.Def("t", limited) with { Retry = Exact }).Build();
+
+        var (report, _) = Sim.Run(plan);
+
+        var log = report.Row("t").AttemptLog;
+        Assert.Equal(3, log.Length);
+        Assert.Equal(retryAfter, log[1].StartedAt - log[0].FinishedAt);
+        Assert.Equal(retryAfter, log[2].StartedAt - log[1].FinishedAt);
+        Assert.Equal(2, report.RateLimited);
+        Assert.Equal(2, report.Retries);
+    }
+
+    [Fact]
     public void Non_retryable_failure_is_not_retried()
     {
         var plan = new PlanBuilder("fatal")
