@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fanout.Schema;
 
 namespace Fanout;
 
 /// <summary>
 /// Combines given input values with the plan's declared inputs: rejects unknown names, fills defaults, requires the
-/// rest, and checks each value's JSON <c>type</c> and <c>enum</c>. (Full JSON Schema validation of inputs arrives with
-/// Fanout's schema validator; these two keywords are the ones plans use for inputs today.)
+/// rest, and validates each value against its declared JSON Schema.
 /// </summary>
 public static class InputResolver
 {
@@ -53,30 +53,25 @@ public static class InputResolver
 
     private static string? TypeProblem(InputDefinition input, JsonElement value)
     {
-        if (input.Schema.ValueKind != JsonValueKind.Object)
+        if (input.Schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
             return null;
         }
 
-        if (input.Schema.TryGetProperty("type", out var type))
+        JsonSchema schema;
+        try
         {
-            var allowed = type.ValueKind == JsonValueKind.Array
-                ? type.EnumerateArray().Select(t => t.GetString()).ToList()
-                : [type.GetString()];
-            var actual = JsonTypeOf(value);
-            if (!allowed.Contains(actual) && !(actual == "integer" && allowed.Contains("number")))
-            {
-                return $"input '{input.Name}' must be {string.Join(" or ", allowed)}, got {actual}";
-            }
+            schema = JsonSchema.Parse(input.Schema);
+        }
+        catch (JsonSchemaException e)
+        {
+            return $"input '{input.Name}' has an invalid schema: {e.Message}";
         }
 
-        if (input.Schema.TryGetProperty("enum", out var options) && options.ValueKind == JsonValueKind.Array
-            && !options.EnumerateArray().Any(o => JsonElement.DeepEquals(o, value)))
-        {
-            return $"input '{input.Name}' must be one of {options.GetRawText()}";
-        }
-
-        return null;
+        var result = schema.Validate(value);
+        return result.IsValid
+            ? null
+            : $"input '{input.Name}' " + string.Join("; ", result.Errors.Select(e => e.InstancePath.Length == 0 ? e.Message : $"{e.InstancePath}: {e.Message}"));
     }
 
     /// <summary>The JSON Schema type name of a value (<c>integer</c> for whole numbers).</summary>

@@ -469,6 +469,22 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void Default_is_checked_against_the_whole_input_schema_with_json_pointers()
+    {
+        var d = Load.Problem("""
+            name: p
+            inputs:
+              project:
+                type: object
+                required: [name]
+                properties: { goals: { type: array, items: { type: string }, maxItems: 2 } }
+                default: { name: Acme, goals: [a, 2, c] }
+            tasks: [{ id: a, prompt: "{{inputs.project.name}}" }]
+            """);
+        Assert.Equal("default of input 'project' /goals/1: must be string, got integer; /goals: must have at most 2 items, got 3", d.Message);
+    }
+
+    [Fact]
     public void Missing_at_file_default_is_reported_at_the_default()
     {
         var d = Load.Problem("""
