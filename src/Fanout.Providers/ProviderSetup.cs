@@ -39,7 +39,8 @@ public sealed record ProviderOptions
 ///     models: { "*": { latency: { lognormal: { median: 2s, sigma: 0.3 } }, per_output_token: 4ms, output_tokens: [150, 600] } }
 /// </code>
 /// Simulation settings: <c>seed</c>, <c>failure_rate</c> (0..1), <c>failures</c> (server_error, rate_limit, timeout,
-/// malformed_json, bad_request), <c>network_timeout</c> (how long a simulated timeout hangs, default 100s) and
+/// malformed_json, bad_request, schema_violation), <c>script</c> (deterministic faults:
+/// <c>[{ match: text, fault: kind, times: n }]</c>), <c>network_timeout</c> (how long a simulated timeout hangs, default 100s) and
 /// <c>models</c>: per model name (<c>*</c> for the rest) a <c>latency</c> (<c>800ms</c>, <c>{ fixed: d }</c>,
 /// <c>{ uniform: [min, max] }</c>, <c>{ lognormal: { median: d, sigma: x } }</c>), <c>per_output_token</c> and
 /// <c>output_tokens: [min, max]</c> for text answers. A real provider whose key is not set falls back to the

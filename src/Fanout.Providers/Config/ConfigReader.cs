@@ -54,6 +54,10 @@ internal sealed class ConfigReader
 
     public ConfigReader Child(string key) => new(Get(key) ?? default, _subject, Join(key), _location, _problems);
 
+    /// <summary>A reader for item <paramref name="index"/> of the list under <paramref name="key"/> ("script[0]").</summary>
+    public ConfigReader Item(string key, int index, JsonElement value) =>
+        new(value, _subject, $"{Join(key)}[{index.ToString(CultureInfo.InvariantCulture)}]", _location, _problems);
+
     public string? String(string key)
     {
         if (Get(key) is not { } v)

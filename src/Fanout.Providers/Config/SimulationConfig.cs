@@ -4,10 +4,12 @@ using Fanout.Providers.Simulation;
 
 namespace Fanout.Providers.Config;
 
-/// <summary>Reads simulation settings (<c>seed</c>, <c>failure_rate</c>, <c>failures</c>, <c>models</c>, <c>network_timeout</c>).</summary>
+/// <summary>Reads simulation settings (<c>seed</c>, <c>failure_rate</c>, <c>failures</c>, <c>script</c>, <c>models</c>, <c>network_timeout</c>).</summary>
 internal static class SimulationConfig
 {
-    public static readonly string[] Fields = ["seed", "failure_rate", "failures", "models", "network_timeout"];
+    public static readonly string[] Fields = ["seed", "failure_rate", "failures", "script", "models", "network_timeout"];
+
+    private static readonly string[] ScriptFields = ["match", "fault", "times"];
 
     private static readonly string[] ModelFields = ["latency", "per_output_token", "output_tokens"];
     private static readonly string[] LatencyForms = ["fixed", "uniform", "lognormal"];
@@ -42,6 +44,11 @@ internal static class SimulationConfig
         if (reader.Get("failures") is { } failures)
         {
             settings = settings with { Failures = ReadFailures(reader, failures) };
+        }
+
+        if (reader.Get("script") is { } script)
+        {
+            settings = settings with { Script = ReadScript(reader, script) };
         }
 
         if (reader.Duration("network_timeout") is { } timeout)
@@ -83,6 +90,64 @@ internal static class SimulationConfig
         }
 
         return kinds.ToImmutable();
+    }
+
+    /// <summary><c>[{ match: "head", fault: schema_violation, times: 1 }, …]</c>: <c>fault</c> required, the rest optional.</summary>
+    private static ImmutableArray<ScriptedFault> ReadScript(ConfigReader reader, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            reader.Problem($"{reader.Where("script")} must be a list of {{ match, fault, times }} entries, got {InputResolver.JsonTypeOf(value)}");
+            return [];
+        }
+
+        var entries = ImmutableArray.CreateBuilder<ScriptedFault>();
+        var index = 0;
+        foreach (var element in value.EnumerateArray())
+        {
+            var entry = reader.Item("script", index++, element);
+            if (!entry.IsObject)
+            {
+                continue; // the reader reported it
+            }
+
+            entry.Allow(ScriptFields);
+            var name = entry.String("fault");
+            SimulatedFault? fault = null;
+            if (name is null)
+            {
+                entry.Problem($"{entry.Where("fault")} is required: one of {string.Join(", ", SimulatedFaults.ByName.Keys)}");
+            }
+            else if (SimulatedFaults.ByName.TryGetValue(name, out var kind))
+            {
+                fault = kind;
+            }
+            else
+            {
+                entry.Problem($"unknown failure kind '{name}' in {entry.Where("fault")}{Names.DidYouMean(name, SimulatedFaults.ByName.Keys)}; "
+                    + $"expected {string.Join(", ", SimulatedFaults.ByName.Keys)}");
+            }
+
+            var match = entry.String("match");
+            if (match is { Length: 0 })
+            {
+                entry.Problem($"{entry.Where("match")} must not be empty (leave it out to match every call)");
+            }
+
+            var times = entry.Number("times");
+            if (times is { } t && (t < 1 || t != Math.Floor(t) || t > int.MaxValue))
+            {
+                entry.Problem($"{entry.Where("times")} must be a whole number of at least 1, got {t}");
+                times = null;
+            }
+
+            if (fault is { } f)
+            {
+                entries.Add(new ScriptedFault(f, match is { Length: > 0 } ? match : null, (int)(times ?? 1)));
+            }
+        }
+
+        return entries.ToImmutable();
     }
 
     private static ModelSimulation ReadModel(ConfigReader model)

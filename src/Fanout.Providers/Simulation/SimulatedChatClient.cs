@@ -21,6 +21,7 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
     private readonly string _defaultModel;
     private readonly ConcurrentDictionary<ulong, int> _seen = new();
     private readonly long[] _faults = new long[Enum.GetValues<SimulatedFault>().Length];
+    private readonly int[] _scriptLeft;
     private long _calls;
 
     /// <summary>Creates a simulated provider.</summary>
@@ -32,6 +33,7 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
         Settings = settings ?? new SimulationSettings();
         _time = time ?? TimeProvider.System;
         _defaultModel = defaultModel;
+        _scriptLeft = [.. Settings.Script.Select(entry => entry.Times)];
     }
 
     /// <summary>The settings in force.</summary>
@@ -65,6 +67,8 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
         var latency = behaviour.Latency!.Sample(attempt);
 
         var json = options?.ResponseFormat as ChatResponseFormatJson;
+        // Drawn first and overridden, so a script leaves the random stream (latency, content) as it was.
+        fault = Scripted(list, json) ?? fault;
         var (text, finish) = Answer(content, behaviour, options, json);
         switch (fault)
         {
@@ -87,6 +91,10 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
             case SimulatedFault.MalformedJson when json is not null:
                 Count(fault.Value);
                 text = Break(text);
+                break;
+            case SimulatedFault.SchemaViolation when json?.Schema is { } schema && SchemaBreaker.Break(schema, text) is { } broken:
+                Count(fault.Value);
+                text = broken;
                 break;
         }
 
@@ -159,6 +167,28 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
 
     private static long InputTokens(IList<ChatMessage> messages, ChatResponseFormatJson? json) =>
         Vocabulary.TokenCount(messages.Sum(m => (long)m.Text.Length) + (json?.Schema is { } s ? s.GetRawText().Length : 0));
+
+    /// <summary>The fault of the first script entry that matches this call and has uses left (using one up), if any.</summary>
+    private SimulatedFault? Scripted(IList<ChatMessage> messages, ChatResponseFormatJson? json)
+    {
+        for (var i = 0; i < _scriptLeft.Length; i++)
+        {
+            var entry = Settings.Script[i];
+            var applies = entry.Fault switch
+            {
+                SimulatedFault.MalformedJson => json is not null,
+                SimulatedFault.SchemaViolation => json?.Schema is not null,
+                _ => true,
+            };
+            if (applies && (entry.Match is null || messages.Any(m => m.Text.Contains(entry.Match, StringComparison.Ordinal)))
+                && Volatile.Read(ref _scriptLeft[i]) > 0 && Interlocked.Decrement(ref _scriptLeft[i]) >= 0)
+            {
+                return entry.Fault;
+            }
+        }
+
+        return null;
+    }
 
     private void Count(SimulatedFault fault) => Interlocked.Increment(ref _faults[(int)fault]);
 

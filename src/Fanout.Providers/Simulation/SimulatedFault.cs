@@ -17,6 +17,10 @@ public enum SimulatedFault
 
     /// <summary>HTTP 400: not retryable.</summary>
     BadRequest,
+
+    /// <summary>JSON that breaks the requested schema (a required property dropped, a value of the wrong type) when a
+    /// schema was asked for; a normal answer otherwise.</summary>
+    SchemaViolation,
 }
 
 /// <summary>Counts of the failures a simulated provider injected, by kind (for tests and the report).</summary>
@@ -37,6 +41,7 @@ public static class SimulatedFaults
         ["timeout"] = SimulatedFault.Timeout,
         ["malformed_json"] = SimulatedFault.MalformedJson,
         ["bad_request"] = SimulatedFault.BadRequest,
+        ["schema_violation"] = SimulatedFault.SchemaViolation,
     };
 
     /// <summary>The plan name of <paramref name="fault"/>.</summary>

@@ -50,6 +50,12 @@ public sealed record SimulationSettings
     /// <summary>The kinds of failure drawn from (uniformly) when a call fails. Default: server errors and rate limits.</summary>
     public ImmutableArray<SimulatedFault> Failures { get; init; } = [SimulatedFault.ServerError, SimulatedFault.RateLimit];
 
+    /// <summary>
+    /// Deterministic faults, tried before <see cref="FailureRate"/>: a call gets the fault of the first entry that
+    /// matches it and has uses left, and uses it up. Empty by default.
+    /// </summary>
+    public ImmutableArray<ScriptedFault> Script { get; init; } = [];
+
     /// <summary>Per-model behaviour by model name; <see cref="AnyModel"/> applies to all others.</summary>
     public ImmutableDictionary<string, ModelSimulation> Models { get; init; } = ImmutableDictionary<string, ModelSimulation>.Empty;
 
@@ -63,3 +69,13 @@ public sealed record SimulationSettings
         return model is not null && Models.TryGetValue(model, out var own) ? own.Over(any) : any;
     }
 }
+
+/// <summary>
+/// One entry of <see cref="SimulationSettings.Script"/>: the next <paramref name="Times"/> calls whose messages contain
+/// <paramref name="Match"/> get <paramref name="Fault"/>. A <see cref="SimulatedFault.MalformedJson"/> entry only
+/// matches calls that ask for JSON, a <see cref="SimulatedFault.SchemaViolation"/> entry only calls that send a schema.
+/// </summary>
+/// <param name="Fault">The fault to inject.</param>
+/// <param name="Match">Text one of the call's messages must contain (ordinal); null matches every call.</param>
+/// <param name="Times">How many matching calls get the fault (at least 1).</param>
+public sealed record ScriptedFault(SimulatedFault Fault, string? Match = null, int Times = 1);

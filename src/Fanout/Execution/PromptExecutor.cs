@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fanout.Schema;
 using Fanout.Templates;
 using Microsoft.Extensions.AI;
 
@@ -6,14 +7,25 @@ namespace Fanout;
 
 /// <summary>
 /// Runs <see cref="PromptBody"/> tasks through the chat client the resolver picks: renders the messages, asks for
-/// JSON (with the task's schema) when the task wants JSON, parses the answer and accounts tokens and cost.
+/// JSON (with the task's schema) when the task wants JSON, parses the answer, validates it against the schema locally
+/// (providers' structured output is not a guarantee) and accounts tokens and cost. A retry after invalid JSON or a
+/// schema violation tells the model what was wrong (the repair note); the task's retry policy bounds those retries.
 /// </summary>
 public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
 {
     /// <summary>Start of the error message for an answer that is not JSON; a retry quotes it back to the model.</summary>
     internal const string InvalidJsonMessage = "response is not valid JSON";
 
+    /// <summary>Start of the error message for JSON that does not match the task's schema; a retry quotes the errors back.</summary>
+    internal const string SchemaMismatchMessage = "output does not match the schema";
+
     private const int QuotedErrorLength = 300;
+
+    // Schema errors are the repair instructions themselves, so more of them are quoted than of a parser message.
+    private const int QuotedSchemaErrorsLength = 1500;
+
+    // A badly wrong answer can break hundreds of rules; the first few are enough to repair it and to read in a report.
+    private const int ListedSchemaErrors = 10;
 
     private readonly IChatClientResolver _resolver = resolver ?? throw new ArgumentNullException(nameof(resolver));
 
@@ -25,6 +37,7 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
     {
         ArgumentNullException.ThrowIfNull(context);
         var body = (PromptBody)context.Task.Body;
+        var schema = CompileSchema(body);
         var target = Resolve(body, context.Plan);
         var json = body.Output == OutputFormat.Json || body.Schema is not null;
         var messages = Messages(body, context, json);
@@ -34,7 +47,7 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
             Temperature = body.Temperature is { } t ? (float)t : null,
             MaxOutputTokens = body.MaxTokens,
             ResponseFormat = !json ? null
-                : body.Schema is { } schema ? ChatResponseFormat.ForJsonSchema(schema, SchemaName(context.Task.Id))
+                : body.Schema is { } raw ? ChatResponseFormat.ForJsonSchema(raw, SchemaName(context.Task.Id))
                 : ChatResponseFormat.Json,
         };
 
@@ -44,6 +57,11 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
         var output = json
             ? ParseJson(response.Text, tokens, cost)
             : JsonSerializer.SerializeToElement(response.Text);
+        if (schema is not null)
+        {
+            CheckSchema(schema, output, tokens, cost);
+        }
+
         return new TaskResult
         {
             Output = output,
@@ -57,6 +75,39 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
                 ["finish_reason"] = response.FinishReason?.Value,
             }),
         };
+    }
+
+    private static JsonSchema? CompileSchema(PromptBody body)
+    {
+        try
+        {
+            return OutputSchemas.For(body);
+        }
+        catch (JsonSchemaException e)
+        {
+            // The schema will be just as invalid next time: fail before paying for a call.
+            throw new TaskFailedException($"output schema is invalid: {e.Message}", retryable: false, e);
+        }
+    }
+
+    /// <summary>
+    /// Fails the attempt, retryably, when <paramref name="output"/> breaks the schema: the message lists where and why
+    /// (<c>/pages/2/title: must be string, got integer</c>), so the report shows it and the repair note can quote it.
+    /// </summary>
+    private static void CheckSchema(JsonSchema schema, JsonElement output, TokenUsage? tokens, decimal? cost)
+    {
+        var result = schema.Validate(output);
+        if (result.IsValid)
+        {
+            return;
+        }
+
+        var errors = result.Errors.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).ToList();
+        var listed = string.Join("; ", errors.Take(ListedSchemaErrors));
+        var more = errors.Count > ListedSchemaErrors ? $"; … and {errors.Count - ListedSchemaErrors} more" : "";
+        // Errors come from nested keywords; an invalid verdict with none listed still needs a readable reason.
+        var detail = errors.Count == 0 ? "(root): does not satisfy the schema" : listed + more;
+        throw new TaskFailedException($"{SchemaMismatchMessage}: {detail}", retryable: true, null, tokens, cost);
     }
 
     private ChatTarget Resolve(PromptBody body, PlanDefinition plan)
@@ -92,6 +143,15 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
             var quoted = previous.Length <= QuotedErrorLength ? previous : previous[..QuotedErrorLength] + "…";
             prompt += $"\n\nYour previous answer could not be parsed ({quoted}). Reply with only valid JSON"
                 + (body.Schema is null ? "." : " that follows the schema.");
+        }
+        else if (json && body.Schema is not null && context.PreviousError is { } mismatch
+                 && mismatch.StartsWith(SchemaMismatchMessage, StringComparison.Ordinal))
+        {
+            // The last answer was JSON of the wrong shape: quote the located errors so the model can fix exactly those.
+            var errors = mismatch[SchemaMismatchMessage.Length..].TrimStart(':', ' ');
+            var quoted = errors.Length <= QuotedSchemaErrorsLength ? errors : errors[..QuotedSchemaErrorsLength] + "…";
+            prompt += $"\n\nYour previous answer did not match the schema. Errors (JSON pointer: problem): {quoted}. "
+                + "Reply with only the corrected JSON, following the schema.";
         }
 
         var messages = new List<ChatMessage>(2);

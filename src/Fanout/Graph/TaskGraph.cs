@@ -144,7 +144,7 @@ public sealed class TaskGraph
 
     /// <summary>
     /// Every problem in the plan: invalid or duplicate ids, unknown or self dependencies, cycles (with their path),
-    /// undeclared pools, and template references to tasks or inputs that do not exist or are not in <c>needs</c>.
+    /// undeclared pools, output schemas that do not compile, and template references to tasks or inputs that do not exist or are not in <c>needs</c>.
     /// </summary>
     public static IReadOnlyList<PlanDiagnostic> Validate(PlanDefinition plan)
     {
@@ -186,6 +186,11 @@ public sealed class TaskGraph
 
             diagnostics.AddRange(LimitProblems($"task '{task.Id}'", task.Timeout, task.Retry, task.Locate("timeout")));
 
+            if (task.Body is PromptBody { Schema: not null } prompt && OutputSchemaProblem(task, prompt) is { } schemaProblem)
+            {
+                diagnostics.Add(schemaProblem);
+            }
+
             if (task.Pool is { } pool && !plan.Pools.ContainsKey(pool))
             {
                 diagnostics.Add(new($"task '{task.Id}' uses undeclared pool '{pool}'{Names.DidYouMean(pool, plan.Pools.Keys)}; declare it under 'pools:'", task.Locate("pool")));
@@ -205,6 +210,21 @@ public sealed class TaskGraph
 
         diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
         return diagnostics;
+    }
+
+    /// <summary>An <c>output.schema</c> that does not compile would fail the task at run time; say so now (compiling
+    /// here also caches the schema for the run).</summary>
+    private static PlanDiagnostic? OutputSchemaProblem(TaskDefinition task, PromptBody body)
+    {
+        try
+        {
+            OutputSchemas.For(body);
+            return null;
+        }
+        catch (Schema.JsonSchemaException e)
+        {
+            return new($"task '{task.Id}' output schema is invalid: {e.Message}", task.Locate("output"));
+        }
     }
 
     /// <summary>Timeouts and retry settings the scheduler's timers can honour (a negative delay would throw mid-run).</summary>

@@ -127,7 +127,7 @@ public class PromptExecutorTests
     [Fact]
     public void Options_carry_model_temperature_token_cap_and_schema()
     {
-        var client = new ScriptedChatClient("{}");
+        var client = new ScriptedChatClient("""{"title":"t","sections":["a","b"]}""");
         var body = new PromptBody { Prompt = "x", Model = "m1", Temperature = 0.2, MaxTokens = 99, Schema = JsonDocument.Parse(OutlineSchema).RootElement };
         Run(new PlanBuilder("p").Add(Prompt("my-task", body)).Build(), new FixedResolver(client));
 
