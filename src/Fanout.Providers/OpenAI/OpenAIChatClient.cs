@@ -14,7 +14,7 @@ namespace Fanout.Providers.OpenAI;
 /// The SDK's own retries are off: the scheduler retries, so every attempt is counted and backed off in one place.
 /// Errors become <see cref="TaskFailedException"/>s (see <see cref="OpenAIErrors"/>) that never carry the key.
 /// </summary>
-public sealed class OpenAIChatClient : IChatClient
+public sealed class OpenAIChatClient : WholeResponseChatClient
 {
     private readonly ApiKeyCredential _credential;
     private readonly string _secret;
@@ -47,7 +47,7 @@ public sealed class OpenAIChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var model = options?.ModelId ?? _defaultModel;
@@ -71,26 +71,5 @@ public sealed class OpenAIChatClient : IChatClient
         {
             throw new TaskFailedException($"OpenAI request failed: {OpenAIErrors.Scrub(e.Message, _secret)}", retryable: true);
         }
-    }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        // Tasks need the whole answer; streaming is offered for completeness as one update per response.
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
     }
 }

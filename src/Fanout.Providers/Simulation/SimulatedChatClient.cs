@@ -15,7 +15,7 @@ namespace Fanout.Providers.Simulation;
 /// request always gets the same answer; whether a call fails also depends on how many times this client has seen
 /// that request, so a retry of a failed call can succeed.
 /// </summary>
-public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
+public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFaults
 {
     private readonly TimeProvider _time;
     private readonly string _defaultModel;
@@ -48,7 +48,7 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
             .ToDictionary(f => f, f => Interlocked.Read(ref _faults[(int)f]));
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IList<ChatMessage> ?? [.. messages];
@@ -114,26 +114,6 @@ public sealed class SimulatedChatClient : IChatClient, ISimulatedFaults
                 CachedInputTokenCount = 0,
             },
         };
-    }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
     }
 
     private static (string Text, ChatFinishReason Finish) Answer(Random random, ModelSimulation behaviour, ChatOptions? options, ChatResponseFormatJson? json)
