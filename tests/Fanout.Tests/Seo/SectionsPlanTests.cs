@@ -1,3 +1,5 @@
+using Fanout.Plans.Yaml;
+using Fanout.Schema;
 using Fanout.Tests.Plans;
 
 namespace Fanout.Tests.Seo;
@@ -78,5 +80,23 @@ public class SectionsPlanTests
             """);
 
         Assert.Contains("either 'merge'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("examples/seo-optimizer/plan.yaml", true)]
+    [InlineData(null, false)]
+    public void Plan_schema_accepts_the_seo_example_and_rejects_merge_with_sections(string? path, bool valid)
+    {
+        var text = path is null
+            ? Prompts + "  - { id: result, needs: [head], after: settled, sections: [head], merge: { a: 1 } }\n"
+            : File.ReadAllText(Path.Combine(Fixtures.RepoRoot, path));
+        var diagnostics = new List<PlanDiagnostic>();
+        var plan = JsonConversion.ToElement(NodeReader.Read(text, "plan.yaml", diagnostics)!);
+        var schema = JsonSchema.Parse(File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "schema", "plan.schema.json")));
+
+        var result = schema.Validate(plan);
+
+        Assert.Empty(diagnostics);
+        Assert.True(result.IsValid == valid, string.Join("; ", result.Errors));
     }
 }
