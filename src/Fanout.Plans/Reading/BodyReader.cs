@@ -63,7 +63,7 @@ internal static partial class BodyReader
             implied.Add("process");
         }
 
-        if (map["merge"] is not null)
+        if (map["merge"] is not null || map["sections"] is not null)
         {
             implied.Add("merge");
         }
@@ -271,8 +271,19 @@ internal static partial class BodyReader
         return body;
     }
 
-    private static MergeBody? Merge(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    private static TaskBody? Merge(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
     {
+        if (map["sections"] is { } sections)
+        {
+            if (map["merge"] is { } both)
+            {
+                ctx.Error($"{prefix}give either 'merge' (a mapping) or 'sections' (the built-in SEO merge), not both", both);
+                return null;
+            }
+
+            return Sections(sections, prefix, locations, ctx);
+        }
+
         if (map["merge"] is not { } value)
         {
             ctx.Error($"{prefix}a merge task needs 'merge': the JSON value to build, whose strings are templates", (Node?)map["id"] ?? map);
@@ -281,6 +292,73 @@ internal static partial class BodyReader
 
         PlanReader.CollectLocations(value, "merge", locations);
         return new MergeBody { Value = JsonConversion.ToElement(value) };
+    }
+
+    /// <summary>
+    /// <c>sections: [head, links, ...]</c> (the task ids are the prompt types) or
+    /// <c>sections: { head: seo_head, ... }</c> (prompt type → task id). Order is kept: it orders the notes.
+    /// </summary>
+    private static SectionsMergeBody? Sections(Node node, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var entries = new List<(string? Type, Node TypeAt, string? Task, Node TaskAt)>();
+        switch (node)
+        {
+            case SequenceNode list:
+                for (var i = 0; i < list.Items.Count; i++)
+                {
+                    var id = ctx.String(list.Items[i], $"sections[{i}]", prefix);
+                    entries.Add((id, list.Items[i], id, list.Items[i]));
+                }
+
+                break;
+            case MappingNode mapping:
+                foreach (var (key, value) in mapping.Entries)
+                {
+                    entries.Add((key.Value, key, ctx.String(value, $"sections.{key.Value}", prefix), value));
+                }
+
+                break;
+            default:
+                ctx.Error($"{prefix}'sections' must be a list of task ids named after their prompt types ({string.Join(", ", SectionsMergeBody.Types)}) " +
+                    $"or a mapping from prompt type to task id, got {node.TypeName}", node);
+                return null;
+        }
+
+        var result = ImmutableArray.CreateBuilder<MergeSection>();
+        var ok = true;
+        foreach (var (type, typeAt, task, taskAt) in entries)
+        {
+            if (type is null || task is null)
+            {
+                ok = false;
+                continue;
+            }
+
+            if (!SectionsMergeBody.Types.Contains(type))
+            {
+                ctx.Error($"{prefix}'{type}' is not a section type; expected one of: {string.Join(", ", SectionsMergeBody.Types)}{Names.DidYouMean(type, SectionsMergeBody.Types)}", typeAt);
+                ok = false;
+                continue;
+            }
+
+            if (result.Any(s => s.Type == type))
+            {
+                ctx.Error($"{prefix}section '{type}' is given twice", typeAt);
+                ok = false;
+                continue;
+            }
+
+            locations[$"sections.{type}"] = taskAt.Location;
+            result.Add(new MergeSection(type, task));
+        }
+
+        if (ok && result.Count == 0)
+        {
+            ctx.Error($"{prefix}'sections' is empty; list the prompt tasks to merge", node);
+            return null;
+        }
+
+        return ok ? new SectionsMergeBody { Sections = result.ToImmutable() } : null;
     }
 
     private static JsonElement? Error(ReadContext ctx, string message, Node at)

@@ -19,7 +19,7 @@ internal static class PlanFields
 
     public static readonly string[] Process = ["argv", "shell", "stdin", "env", "cwd", "output"];
 
-    public static readonly string[] Merge = ["merge"];
+    public static readonly string[] Merge = ["merge", "sections"];
 
     /// <summary>The kinds plan files can declare, with their own fields.</summary>
     public static readonly (string Kind, string[] Fields)[] Kinds = [("prompt", Prompt), ("process", Process), ("merge", Merge)];

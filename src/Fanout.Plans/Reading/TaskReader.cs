@@ -42,7 +42,29 @@ internal static class TaskReader
         var task = new TaskDefinition { Id = id ?? "", Body = BodyReader.Placeholder };
         task = ReadCommon(map, task, defaults, prefix, locations, ctx);
         var body = BodyReader.Read(map, prefix, locations, ctx);
+        if (body is SectionsMergeBody sections)
+        {
+            CheckSections(map, task, sections, prefix, ctx);
+        }
+
         return id is null ? null : task with { Body = body ?? BodyReader.Placeholder, Locations = locations.ToImmutable() };
+    }
+
+    /// <summary>A sections merge reads its prompts' status, durations and tokens, so it must depend on each of them and
+    /// run when they settle: with the default trigger a failed prompt would skip the merge instead of becoming a note.</summary>
+    private static void CheckSections(MappingNode map, TaskDefinition task, SectionsMergeBody body, string prefix, ReadContext ctx)
+    {
+        var at = (Node?)map["sections"] ?? map;
+        var missing = body.Sections.Select(s => s.Task).Where(t => !task.Needs.Contains(t)).ToList();
+        if (missing.Count > 0)
+        {
+            ctx.Error($"{prefix}'sections' uses {string.Join(", ", missing.Select(m => $"'{m}'"))}, which 'needs' must list too", at);
+        }
+
+        if (task.After != DependencyTrigger.Settled)
+        {
+            ctx.Error($"{prefix}a sections merge needs 'after: settled', so that a failed prompt becomes a note instead of skipping the merge", (Node?)map["after"] ?? at);
+        }
     }
 
     private static TaskDefinition ReadCommon(MappingNode map, TaskDefinition task, PlanDefaults defaults, string prefix,

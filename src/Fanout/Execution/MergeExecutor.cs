@@ -3,13 +3,20 @@ using Fanout.Templates;
 
 namespace Fanout;
 
-/// <summary>Runs <see cref="MergeBody"/> tasks: evaluates the JSON mapping over the dependencies' results.</summary>
+/// <summary>Runs <see cref="MergeBody"/> tasks (evaluates the JSON mapping over the dependencies' results) and the
+/// built-in <see cref="SectionsMergeBody"/>.</summary>
 internal sealed class MergeExecutor : ITaskExecutor
 {
     public string Kind => "merge";
 
     public ValueTask<TaskResult> ExecuteAsync(TaskContext context, CancellationToken cancellationToken)
     {
+        if (context.Task.Body is SectionsMergeBody sections)
+        {
+            var merged = SectionsMerge.Merge(sections.Sections, context.Dependencies);
+            return ValueTask.FromResult(TaskResult.FromValue(JsonSerializer.SerializeToElement(merged)));
+        }
+
         var body = (MergeBody)context.Task.Body;
         try
         {

@@ -12,6 +12,18 @@ namespace Fanout;
 /// <param name="Items">For a fan-out: every item with its status, output and error.</param>
 public sealed record DependencyResult(string Id, TaskState State, JsonElement? Output, string? Error, JsonElement? Items = null)
 {
+    /// <summary>When its first attempt started; null if it never ran (skipped, cancelled before starting).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it settled; null if it never ran.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Tokens it used over all attempts, for LLM tasks; null when it reported none.</summary>
+    public TokenUsage? Tokens { get; init; }
+
+    /// <summary>From start to finish in milliseconds (retries and their back-off included); 0 if it never ran.</summary>
+    public double DurationMs => StartedAt is { } s && FinishedAt is { } f ? (f - s).TotalMilliseconds : 0;
+
     internal JsonNode ToNode()
     {
         var node = new JsonObject

@@ -495,7 +495,12 @@ public sealed partial class Scheduler
         foreach (var predecessor in _graph.Predecessors(node))
         {
             var record = _instances[predecessor];
-            results[record.Id] = new DependencyResult(record.Id, record.State, record.Result?.Output, record.Error, record.Items);
+            results[record.Id] = new DependencyResult(record.Id, record.State, record.Result?.Output, record.Error, record.Items)
+            {
+                StartedAt = record.StartedAt,
+                FinishedAt = record.FinishedAt,
+                Tokens = record.HasTokens ? record.Tokens : null,
+            };
         }
 
         return results;
