@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Fanout.Simulator;
 
@@ -44,12 +46,14 @@ internal static class HttpWrite
         context.Response.Headers["retry-after-ms"] = ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Waits until the client gives up (a timeout fault).</summary>
+    /// <summary>Waits until the client gives up (a timeout fault) or the server stops.</summary>
     public static async Task Hang(HttpContext context)
     {
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            await Task.Delay(Timeout.InfiniteTimeSpan, either.Token);
         }
         catch (OperationCanceledException)
         {

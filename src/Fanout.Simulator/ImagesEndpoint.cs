@@ -44,6 +44,24 @@ internal static class ImagesEndpoint
             return;
         }
 
+        var fault = state.NextFault();
+        switch (fault)
+        {
+            case HttpFault.ServerError:
+                await Error(context, 500, "The server had an error while processing your request (simulated).", "server_error");
+                return;
+            case HttpFault.Unavailable:
+                await Error(context, 503, "The engine is currently overloaded, please try again later (simulated).", "server_error");
+                return;
+            case HttpFault.Timeout:
+                await HttpWrite.Hang(context);
+                return;
+            case HttpFault.Reset:
+            case HttpFault.TruncatedStream:
+                context.Abort();
+                return;
+        }
+
         var data = new JsonArray();
         for (var i = 0; i < count; i++)
         {
@@ -52,7 +70,8 @@ internal static class ImagesEndpoint
             data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(png), ["revised_prompt"] = prompt });
         }
 
-        await HttpWrite.Json(context, 200, new JsonObject { ["created"] = state.Time.GetUtcNow().ToUnixTimeSeconds(), ["data"] = data });
+        var body = new JsonObject { ["created"] = state.Time.GetUtcNow().ToUnixTimeSeconds(), ["data"] = data };
+        await (fault == HttpFault.MalformedJson ? HttpWrite.Malformed(context, body) : HttpWrite.Json(context, 200, body));
     }
 
     /// <summary>"WxH", each side capped at 1024 (the picture is a gradient: bigger only costs time).</summary>

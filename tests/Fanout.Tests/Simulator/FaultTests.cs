@@ -94,4 +94,47 @@ public class FaultTests
         Assert.NotNull(e);
         Assert.True(received.Length < whole.Length, $"received {received.Length} of {whole.Length} characters");
     }
+
+    [Fact]
+    public async Task Image_requests_get_scripted_faults_too()
+    {
+        await using var server = await Scripted(HttpFault.Unavailable);
+        using var http = new HttpClient { BaseAddress = server.Address };
+
+        async Task<HttpStatusCode> Generate()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/images/generations")
+            {
+                Headers = { { "Authorization", "Bearer " + SimulatorFixture.Key } },
+                Content = new StringContent("""{"prompt":"a cat","size":"8x8"}""", Encoding.UTF8, "application/json"),
+            };
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await Generate());
+        Assert.Equal(HttpStatusCode.OK, await Generate());
+    }
+
+    [Fact]
+    public async Task Anthropic_requests_get_scripted_faults_with_anthropic_statuses()
+    {
+        await using var server = await Scripted(HttpFault.Unavailable, HttpFault.ServerError);
+        using var http = new HttpClient { BaseAddress = server.Address };
+
+        async Task<int> Send()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages")
+            {
+                Headers = { { "x-api-key", SimulatorFixture.Key } },
+                Content = new StringContent("""{"model":"claude","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            };
+            using var response = await http.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+
+        var statuses = new List<int> { await Send(), await Send(), await Send() };
+
+        Assert.Equal([529, 500, 200], statuses);
+    }
 }
