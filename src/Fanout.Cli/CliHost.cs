@@ -65,6 +65,7 @@ internal static class CliHost
             ValidateCommand.Create(env),
             GraphCommand.Create(env),
             EstimateCommand.Create(env),
+            SimulateCommand.Create(env),
         };
     }
 
