@@ -92,6 +92,37 @@ public class ContractRuntimeTests
         Assert.Equal(TaskState.Succeeded, report.Row("frontend").Status);
     }
 
+    [Fact]
+    public void Simulated_producer_whose_output_schema_differs_from_the_contract_fails_at_the_boundary_end_to_end()
+    {
+        var plan = Fanout.Tests.Plans.Load.Yaml("""
+            name: p
+            providers:
+              sim: { type: simulated, models: { "*": { latency: 1s, per_output_token: 0ms } } }
+            defaults: { provider: sim, model: m, retry: { max_attempts: 2, base_delay: 1s, jitter: false } }
+            contracts:
+              auth_api:
+                producer: backend
+                consumers: [frontend]
+                schema: { type: object, required: [token], properties: { token: { type: string } } }
+            tasks:
+              - id: backend
+                prompt: "Design the login response."
+                output: { schema: { type: object, required: [token], properties: { token: { type: integer } } } }
+              - id: frontend
+                needs: [backend]
+                prompt: "Store {{tasks.backend.output.token}}."
+            """);
+        var clock = new Fanout.Time.ManualTimeProvider();
+        var set = Fanout.Providers.ProviderSetup.Create(plan, new Fanout.Providers.ProviderOptions { Time = clock, GetEnvironmentVariable = _ => null });
+        var (report, _) = Sim.Run(plan, clock: clock, configure: o => o with { Executors = o.Executors.With(new PromptExecutor(set)) });
+
+        var row = report.Row("backend");
+        Assert.Equal((TaskState.Failed, 2), (row.Status, row.Attempts));
+        Assert.All(row.AttemptLog, a => Assert.StartsWith("contract 'auth_api' (backend → frontend) violated: /token: must be string, got integer", a.Error, StringComparison.Ordinal));
+        Assert.Equal(TaskState.Skipped, report.Row("frontend").Status);
+    }
+
     /// <summary>Answers with the scripted texts in turn (the last one repeats), recording the user prompts.</summary>
     private sealed class ScriptedChatClient(params string[] answers) : IChatClient
     {
