@@ -4,9 +4,11 @@ namespace Fanout.Plans.Reading;
 internal static class PlanFields
 {
     public static readonly string[] TopLevel =
-        ["$schema", "name", "description", "concurrency", "on_failure", "inputs", "defaults", "providers", "pools", "tasks"];
+        ["$schema", "name", "description", "concurrency", "on_failure", "inputs", "defaults", "providers", "pools", "contracts", "tasks"];
 
     public static readonly string[] Defaults = ["provider", "model", "timeout", "retry"];
+
+    public static readonly string[] Contract = ["producer", "consumers", "schema"];
 
     public static readonly string[] Retry = ["max_attempts", "base_delay", "max_delay", "jitter"];
 

@@ -77,6 +77,11 @@ internal static class PlanReader
             plan = plan with { Pools = ReadPools(poolMap, ctx) };
         }
 
+        if (map["contracts"] is { } contracts && ctx.Mapping(contracts, "contracts") is { } contractMap)
+        {
+            plan = plan with { Contracts = [.. ContractReader.Read(contractMap, ctx)] };
+        }
+
         switch (map["tasks"])
         {
             case null:

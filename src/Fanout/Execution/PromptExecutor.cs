@@ -154,6 +154,17 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
                 + "Reply with only the corrected JSON, following the schema.";
         }
 
+        else if (json && context.PreviousError is { } broken
+                 && broken.StartsWith("contract '", StringComparison.Ordinal)
+                 && broken.IndexOf(ContractChecker.ViolatedMarker, StringComparison.Ordinal) is var at and >= 0)
+        {
+            // The last answer broke a contract with a downstream task: quote the located errors the same way.
+            var errors = broken[(at + ContractChecker.ViolatedMarker.Length)..];
+            var quoted = errors.Length <= QuotedSchemaErrorsLength ? errors : errors[..QuotedSchemaErrorsLength] + "…";
+            prompt += $"\n\nYour previous answer broke the contract other tasks rely on. Errors (JSON pointer: problem): {quoted}. "
+                + "Reply with only the corrected JSON.";
+        }
+
         var messages = new List<ChatMessage>(2);
         if (!string.IsNullOrEmpty(system))
         {

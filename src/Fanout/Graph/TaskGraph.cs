@@ -144,7 +144,7 @@ public sealed class TaskGraph
 
     /// <summary>
     /// Every problem in the plan: invalid or duplicate ids, unknown or self dependencies, cycles (with their path),
-    /// undeclared pools, output schemas that do not compile, and template references to tasks or inputs that do not exist or are not in <c>needs</c>.
+    /// undeclared pools, output schemas that do not compile, contracts (see <c>ContractChecker</c>), and template references to tasks or inputs that do not exist or are not in <c>needs</c>.
     /// </summary>
     public static IReadOnlyList<PlanDiagnostic> Validate(PlanDefinition plan)
     {
@@ -209,6 +209,7 @@ public sealed class TaskGraph
         diagnostics.AddRange(FindCycles(plan, seen));
 
         diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
+        diagnostics.AddRange(ContractChecker.Check(plan, seen));
         return diagnostics;
     }
 

@@ -104,6 +104,9 @@ public sealed record PlanDefinition
     /// <summary>The tasks, in file order.</summary>
     public ImmutableArray<TaskDefinition> Tasks { get; init; } = [];
 
+    /// <summary>Contracts between producer and consumer tasks, in file order.</summary>
+    public ImmutableArray<ContractDefinition> Contracts { get; init; } = [];
+
     /// <summary>The plan file, when loaded from one.</summary>
     public string? SourceFile { get; init; }
 

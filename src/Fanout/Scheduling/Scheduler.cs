@@ -295,6 +295,17 @@ public sealed partial class Scheduler
     {
         var record = _instances[finished.Instance];
         var task = _graph[record.Node];
+        if (finished.Result is { } produced && ContractViolation(task, produced.Output) is { } violation)
+        {
+            // A broken contract is the producer's failure, and retryable: a prompt gets a repair note quoting it.
+            finished = finished with
+            {
+                Result = null,
+                Error = new TaskFailedException(violation, retryable: true, null, produced.Tokens, produced.CostUsd),
+                Outcome = Outcome.Failed,
+            };
+        }
+
         _running--;
         record.Pool!.Running--;
         var error = finished.Error is null ? null : Describe(finished.Error);
