@@ -66,6 +66,7 @@ internal static class CliHost
             GraphCommand.Create(env),
             EstimateCommand.Create(env),
             SimulateCommand.Create(env),
+            PlanCommand.Create(env),
         };
     }
 

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Text.Json;
+using Fanout.Cli.Planning;
+using Fanout.Plans;
+using Fanout.Providers;
+using Microsoft.Extensions.AI;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>
+/// <c>fanout plan "GOAL"</c>: an orchestrator model decomposes a goal into worker tasks (claude, codex, gemini…) and the
+/// answer becomes a validated Fanout plan of process tasks. docs/planner.md.
+/// </summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliEnvironment env)
+    {
+        var goal = new Argument<string>("GOAL") { Description = "What the team of agents should achieve" };
+        var workers = new Option<string>("--workers") { Description = "Comma-separated worker CLIs the plan may use", DefaultValueFactory = _ => "claude,codex,gemini", HelpName = "LIST" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the plan here (default: stdout)", HelpName = "FILE" };
+        var provider = new Option<string?>("--provider") { Description = "The provider that plans (default: the built-in simulated one, or the config's first)", HelpName = "NAME" };
+        var model = new Option<string?>("--model") { Description = "The model that plans (default: the provider's)", HelpName = "M" };
+        var config = new Option<string?>("--config") { Description = "A YAML file with a providers: map, as in a plan", HelpName = "FILE" };
+        var answer = new Option<string?>("--answer") { Description = "Convert this saved JSON answer instead of asking a model", HelpName = "FILE" };
+        var workerCommands = new Option<string[]>("--worker-command")
+        {
+            Description = "Run a worker with another command: WORKER=PROGRAM [ARGS…] (the prompt is appended). Repeatable",
+            HelpName = "W=CMD",
+            Arity = ArgumentArity.ZeroOrMore,
+            DefaultValueFactory = _ => [],
+        };
+        var command = new Command("plan", "Ask an orchestrator model to split GOAL into worker tasks and write them as a validated plan. Exit 0 written, 2 rejected")
+        {
+            goal, workers, output, provider, model, config, answer, workerCommands,
+        };
+        command.SetAction((parse, token) => ExecuteAsync(env, new Request(
+            parse.GetRequiredValue(goal),
+            [.. parse.GetRequiredValue(workers).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            parse.GetValue(output), parse.GetValue(provider), parse.GetValue(model), parse.GetValue(config), parse.GetValue(answer),
+            parse.GetRequiredValue(workerCommands)), token));
+        return command;
+    }
+
+    internal sealed record Request(string Goal, string[] Workers, string? Output, string? Provider, string? Model, string? Config, string? Answer, string[] WorkerCommands);
+
+    public static async Task<int> ExecuteAsync(CliEnvironment env, Request request, CancellationToken cancellationToken)
+    {
+        if (request.Workers.Length == 0)
+        {
+            env.Error.WriteLine("error: --workers lists no worker");
+            return ExitCodes.Invalid;
+        }
+
+        var commands = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var entry in request.WorkerCommands)
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            var argv = eq > 0 ? entry[(eq + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+            if (argv.Length == 0)
+            {
+                env.Error.WriteLine($"error: --worker-command '{entry}' is not WORKER=PROGRAM [ARGS…]");
+                return ExitCodes.Invalid;
+            }
+
+            commands[entry[..eq]] = argv;
+        }
+
+        string text;
+        if (request.Answer is { } answerPath)
+        {
+            try
+            {
+                text = await File.ReadAllTextAsync(env.FullPath(answerPath), cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                env.Error.WriteLine($"{answerPath}: error: cannot read the answer: {e.Message}");
+                return ExitCodes.Invalid;
+            }
+        }
+        else if (await AskAsync(env, request, cancellationToken) is { } answered)
+        {
+            text = answered;
+        }
+        else
+        {
+            return ExitCodes.Invalid;
+        }
+
+        var yaml = PlanConverter.Convert(request.Goal, text, request.Workers, commands, out var reasons);
+        if (yaml is null)
+        {
+            foreach (var reason in reasons)
+            {
+                env.Error.WriteLine($"rejected: {reason}");
+            }
+
+            return ExitCodes.Invalid;
+        }
+
+        if (request.Output is { } path)
+        {
+            await File.WriteAllTextAsync(env.FullPath(path), yaml, cancellationToken);
+            env.Error.WriteLine($"wrote {path}");
+        }
+        else
+        {
+            await env.Out.WriteAsync(yaml);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The orchestrator's JSON answer, or null after printing why there is none.</summary>
+    private static async Task<string?> AskAsync(CliEnvironment env, Request request, CancellationToken cancellationToken)
+    {
+        PlanDefinition plan;
+        try
+        {
+            // The config is a plan's providers section; a placeholder task makes it a plan the loader accepts.
+            var providers = request.Config is { } configPath ? await File.ReadAllTextAsync(env.FullPath(configPath), cancellationToken) : "";
+            plan = PlanLoader.Parse($"{providers}\nname: planner\ntasks:\n  - id: planner\n    argv: [\"true\"]\n", request.Config ?? "<planner>");
+        }
+        catch (PlanException e)
+        {
+            PlanStep.WriteDiagnostics(env.Error, e);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Error.WriteLine($"{request.Config}: error: cannot read the config: {e.Message}");
+            return null;
+        }
+
+        using var set = PlanStep.CreateProviders(env, plan, new ProviderOptions { Time = env.Time });
+        if (set is null)
+        {
+            return null;
+        }
+
+        foreach (var notice in set.Notices)
+        {
+            env.Error.WriteLine($"notice: {notice}");
+        }
+
+        ChatTarget target;
+        try
+        {
+            target = set.Resolve(request.Provider ?? set.Providers[0].Name, request.Model);
+        }
+        catch (Exception e) when (e is PlanException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+        {
+            env.Error.WriteLine($"error: {e.Message}");
+            return null;
+        }
+
+        var options = new ChatOptions
+        {
+            ModelId = target.Model,
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(PlannerSchema.Build(request.Workers), "fanout_plan", "Worker tasks for a goal"),
+        };
+        ChatMessage[] messages = [new(ChatRole.System, PlannerPrompt.System(request.Workers)), new(ChatRole.User, PlannerPrompt.User(request.Goal))];
+        try
+        {
+            var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
+            return response.Text;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
+        {
+            env.Error.WriteLine($"error: the orchestrator ({target.Provider}/{target.Model}) failed: {e.Message}");
+            return null;
+        }
+    }
+}
