@@ -116,16 +116,9 @@ public static class SimulatorConfig
     {
         faults.Allow(FaultFields);
         var settings = new FaultSettings();
-        if (faults.Number("rate") is { } rate)
+        if (faults.Probability("rate") is { } rate)
         {
-            if (rate is < 0 or > 1)
-            {
-                faults.Problem($"{faults.Where("rate")} must be between 0 and 1, got {rate}");
-            }
-            else
-            {
-                settings = settings with { Rate = rate };
-            }
+            settings = settings with { Rate = rate };
         }
 
         if (faults.Number("seed") is { } seed)

@@ -81,6 +81,23 @@ internal sealed class ConfigReader
 
     public double? Number(string key) => Get(key) is { } v ? ToNumber(v, key) : null;
 
+    /// <summary>A probability in [0, 1]; out of range is reported and read as absent.</summary>
+    public double? Probability(string key)
+    {
+        if (Number(key) is not { } value)
+        {
+            return null;
+        }
+
+        if (value is < 0 or > 1)
+        {
+            Problem($"{Where(key)} must be between 0 and 1, got {value}");
+            return null;
+        }
+
+        return value;
+    }
+
     public double? ToNumber(JsonElement v, string key)
     {
         if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d))

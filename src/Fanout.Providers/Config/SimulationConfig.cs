@@ -29,16 +29,9 @@ internal static class SimulationConfig
             }
         }
 
-        if (reader.Number("failure_rate") is { } rate)
+        if (reader.Probability("failure_rate") is { } rate)
         {
-            if (rate is < 0 or > 1)
-            {
-                reader.Problem($"{reader.Where("failure_rate")} must be between 0 and 1, got {rate}");
-            }
-            else
-            {
-                settings = settings with { FailureRate = rate };
-            }
+            settings = settings with { FailureRate = rate };
         }
 
         if (reader.Get("failures") is { } failures)

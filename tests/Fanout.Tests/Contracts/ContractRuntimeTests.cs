@@ -122,31 +122,4 @@ public class ContractRuntimeTests
         Assert.All(row.AttemptLog, a => Assert.StartsWith("contract 'auth_api' (backend → frontend) violated: /token: must be string, got integer", a.Error, StringComparison.Ordinal));
         Assert.Equal(TaskState.Skipped, report.Row("frontend").Status);
     }
-
-    /// <summary>Answers with the scripted texts in turn (the last one repeats), recording the user prompts.</summary>
-    private sealed class ScriptedChatClient(params string[] answers) : IChatClient
-    {
-        public List<string> Prompts { get; } = [];
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            Prompts.Add(messages.Last().Text);
-            var text = answers[Math.Min(Prompts.Count - 1, answers.Length - 1)];
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text)));
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class FixedResolver(IChatClient client) : IChatClientResolver
-    {
-        public ChatTarget Resolve(string? provider, string? model) => new(client, provider ?? "fake", model ?? "fake-model", new ModelPrice(1, 1));
-    }
 }

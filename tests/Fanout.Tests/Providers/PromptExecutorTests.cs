@@ -195,46 +195,4 @@ public class PromptExecutorTests
         Assert.Equal("{\"a\":1}", PromptExecutor.StripFences("  {\"a\":1} "));
         Assert.Equal("[1]", PromptExecutor.StripFences("```\n[1]\n```"));
     }
-
-    /// <summary>Answers with the scripted texts in turn (the last one repeats), recording prompts and options.</summary>
-    private sealed class ScriptedChatClient(params string[] answers) : IChatClient
-    {
-        public const int OutputTokens = 7;
-
-        public List<string> Prompts { get; } = [];
-
-        public List<ChatOptions?> Options { get; } = [];
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            Prompts.Add(messages.Last().Text);
-            Options.Add(options);
-            var text = answers[Math.Min(Prompts.Count - 1, answers.Length - 1)];
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
-            {
-                FinishReason = ChatFinishReason.Stop,
-                Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = OutputTokens },
-            });
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class FixedResolver(IChatClient client) : IChatClientResolver
-    {
-        public List<(string?, string?)> Asked { get; } = [];
-
-        public ChatTarget Resolve(string? provider, string? model)
-        {
-            Asked.Add((provider, model));
-            return new ChatTarget(client, provider ?? "fake", model ?? "fake-model", new ModelPrice(1, 1));
-        }
-    }
 }

@@ -172,36 +172,4 @@ public class RepairRetryTests
         Assert.Equal((TaskState.Succeeded, 1), (report.Row("outline").Status, report.Row("outline").Attempts));
         Assert.Single(client.Prompts);
     }
-
-    /// <summary>Answers with the scripted texts in turn (the last one repeats), recording the user prompts.</summary>
-    private sealed class ScriptedChatClient(params string[] answers) : IChatClient
-    {
-        public const int OutputTokens = 7;
-
-        public List<string> Prompts { get; } = [];
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            Prompts.Add(messages.Last().Text);
-            var text = answers[Math.Min(Prompts.Count - 1, answers.Length - 1)];
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
-            {
-                Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = OutputTokens },
-            });
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class FixedResolver(IChatClient client) : IChatClientResolver
-    {
-        public ChatTarget Resolve(string? provider, string? model) => new(client, provider ?? "fake", model ?? "fake-model", new ModelPrice(1, 1));
-    }
 }
