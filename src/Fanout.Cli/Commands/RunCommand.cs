@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fanout.Cli.Output;
 using Fanout.Providers;
+using Fanout.Providers.Workers;
 
 namespace Fanout.Cli.Commands;
 
@@ -45,8 +46,10 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+
         // Before anything runs, so nobody mistakes simulated answers for real ones.
-        foreach (var notice in providers.Notices)
+        foreach (var notice in providers.Notices.Concat(workers.Notices))
         {
             human.Notice(notice);
         }
@@ -74,7 +77,7 @@ internal static class RunCommand
             OnFailure = settings.FailFast ? FailurePolicy.FailFast : null,
             Seed = settings.Seed,
             Time = env.Time,
-            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)),
+            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new AgentExecutor(workers)),
             OutputDirectory = directory,
             OnEvent = e =>
             {

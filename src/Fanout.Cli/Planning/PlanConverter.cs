@@ -7,21 +7,13 @@ using Fanout.Plans;
 namespace Fanout.Cli.Planning;
 
 /// <summary>
-/// Turns an orchestrator's answer (see <see cref="PlannerSchema"/>) into Fanout plan YAML: one process task per task,
-/// running the worker's CLI with a prompt built from the description, expected output and upstream outputs. Rejects the
+/// Turns an orchestrator's answer (see <see cref="PlannerSchema"/>) into Fanout plan YAML: one <c>agent</c> task per
+/// task, giving the worker a prompt built from the description, expected output and upstream outputs. Rejects the
 /// answer, with one reason per problem, when a worker is unknown, a dependency does not exist, dependencies form a
 /// cycle, ids are invalid or repeated, or the generated plan does not pass <see cref="PlanLoader.Parse"/>.
 /// </summary>
 internal static class PlanConverter
 {
-    /// <summary>Each known worker's command line, before the prompt.</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> DefaultCommands = new Dictionary<string, string[]>(StringComparer.Ordinal)
-    {
-        ["claude"] = ["claude", "-p"],
-        ["codex"] = ["codex", "exec"],
-        ["gemini"] = ["gemini", "-p"],
-    };
-
     private static readonly JsonSerializerOptions Quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record Draft(string Id, string Worker, string Description, string ExpectedOutput, List<int> DependsOn, Contract? Contract);
@@ -232,12 +224,26 @@ internal static class PlanConverter
             }
         }
 
+        // Presets cover claude, codex and gemini; a --worker-command or another worker name needs a declaration.
+        var declared = drafts.Select(d => d.Worker).Distinct()
+            .Where(w => commands.ContainsKey(w) || WorkerDefinition.BuiltIn.All(p => p.Name != w)).ToList();
+        if (declared.Count > 0)
+        {
+            b.AppendLine("workers:");
+            foreach (var w in declared)
+            {
+                var command = commands.TryGetValue(w, out var c) ? c : [w];
+                b.Append("  ").Append(w).Append(": [").Append(string.Join(", ", command.Select(Q))).AppendLine("]");
+            }
+        }
+
         b.AppendLine("tasks:");
         foreach (var d in drafts)
         {
-            var command = commands.TryGetValue(d.Worker, out var c) ? c : DefaultCommands.GetValueOrDefault(d.Worker, [d.Worker]);
             var needs = d.DependsOn.Select(p => drafts[p - 1].Id).Distinct().ToList();
             b.Append("  - id: ").AppendLine(d.Id);
+            b.AppendLine("    kind: agent");
+            b.Append("    worker: ").AppendLine(d.Worker);
             b.Append("    description: ").AppendLine(Q($"{d.Worker}: {OneLine(d.Description)}"));
             b.AppendLine("    pool: agents");
             if (needs.Count > 0)
@@ -250,7 +256,7 @@ internal static class PlanConverter
                 b.AppendLine("    output: json");
             }
 
-            b.Append("    argv: [").Append(string.Join(", ", command.Select(Q))).Append(", ").Append(Q(TaskPrompt(goal, d, needs))).AppendLine("]");
+            b.Append("    prompt: ").AppendLine(Q(TaskPrompt(goal, d, needs)));
         }
 
         return b.ToString();

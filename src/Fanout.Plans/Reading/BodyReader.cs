@@ -5,7 +5,7 @@ using Fanout.Plans.Yaml;
 
 namespace Fanout.Plans.Reading;
 
-/// <summary>Reads the kind-specific part of a task: <c>prompt</c>, <c>process</c> or <c>merge</c>.</summary>
+/// <summary>Reads the kind-specific part of a task: <c>prompt</c>, <c>process</c>, <c>merge</c> or <c>agent</c>.</summary>
 internal static partial class BodyReader
 {
     private static readonly (string, OutputFormat)[] Formats = [("text", OutputFormat.Text), ("json", OutputFormat.Json)];
@@ -32,6 +32,7 @@ internal static partial class BodyReader
             "prompt" => Prompt(map, prefix, locations, ctx),
             "process" => Process(map, prefix, locations, ctx),
             "merge" => Merge(map, prefix, locations, ctx),
+            "agent" => Agent(map, prefix, locations, ctx),
             _ => null,
         };
     }
@@ -53,7 +54,12 @@ internal static partial class BodyReader
         }
 
         var implied = new List<string>();
-        if (map["prompt"] is not null || map["prompt_file"] is not null)
+        if (map["worker"] is not null)
+        {
+            // An agent's prompt goes to its worker, so 'prompt' beside 'worker' does not make it a prompt task.
+            implied.Add("agent");
+        }
+        else if (map["prompt"] is not null || map["prompt_file"] is not null)
         {
             implied.Add("prompt");
         }
@@ -73,7 +79,7 @@ internal static partial class BodyReader
             case 1:
                 return implied[0];
             case 0:
-                ctx.Error($"{prefix}nothing to run: give the task 'prompt' (or 'prompt_file'), 'argv' or 'merge'", (Node?)map["id"] ?? map);
+                ctx.Error($"{prefix}nothing to run: give the task 'prompt' (or 'prompt_file'), 'argv', 'merge' or 'worker'", (Node?)map["id"] ?? map);
                 return null;
             default:
                 ctx.Error($"{prefix}has fields of several kinds ({string.Join(", ", implied)}); keep one, or set 'kind'", (Node?)map["id"] ?? map);
@@ -231,44 +237,76 @@ internal static partial class BodyReader
             body = body with { Stdin = ctx.String(stdin, "stdin", prefix) };
         }
 
-        if (map["env"] is { } env && ctx.Mapping(env, "env", prefix) is { } envMap)
+        return body with
         {
-            var vars = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in envMap.Entries)
-            {
-                if (!EnvName().IsMatch(key.Value))
-                {
-                    ctx.Error($"{prefix}invalid environment variable name '{key.Value}': use letters, digits and '_', not starting with a digit", key);
-                }
+            Env = Env(map, prefix, locations, ctx),
+            WorkingDirectory = map["cwd"] is { } cwd ? ctx.String(cwd, "cwd", prefix) : null,
+            Output = StdoutFormat(map, "process", prefix, ctx),
+        };
+    }
 
-                locations[$"env.{key.Value}"] = value.Location;
-                if (ctx.Text(value, $"env.{key.Value}", prefix) is { } text)
-                {
-                    vars[key.Value] = text;
-                }
-            }
-
-            body = body with { Env = vars.ToImmutable() };
+    private static AgentBody? Agent(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        var worker = map["worker"] is { } w ? ctx.String(w, "worker", prefix) : null;
+        var prompt = TextOrFile(map, "prompt", prefix, locations, ctx);
+        if (prompt is null && map["prompt"] is null && map["prompt_file"] is null)
+        {
+            ctx.Error($"{prefix}an agent task needs 'prompt' (a template) or 'prompt_file': what the worker is asked to do", (Node?)map["id"] ?? map);
         }
 
-        if (map["cwd"] is { } cwd)
+        if (worker is null && map["worker"] is null)
         {
-            body = body with { WorkingDirectory = ctx.String(cwd, "cwd", prefix) };
+            ctx.Error($"{prefix}an agent task needs 'worker': claude, codex, gemini or one declared under 'workers'", (Node?)map["id"] ?? map);
         }
 
-        if (map["output"] is { } output)
+        return worker is null || prompt is null ? null : new AgentBody
         {
-            if (output is MappingNode)
+            Worker = worker,
+            Prompt = prompt,
+            Env = Env(map, prefix, locations, ctx),
+            WorkingDirectory = map["cwd"] is { } cwd ? ctx.String(cwd, "cwd", prefix) : null,
+            Output = StdoutFormat(map, "agent", prefix, ctx),
+        };
+    }
+
+    private static ImmutableDictionary<string, string> Env(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)
+    {
+        if (map["env"] is not { } env || ctx.Mapping(env, "env", prefix) is not { } envMap)
+        {
+            return ImmutableDictionary<string, string>.Empty;
+        }
+
+        var vars = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in envMap.Entries)
+        {
+            if (!EnvName().IsMatch(key.Value))
             {
-                ctx.Error($"{prefix}a process task's 'output' is text or json ('schema' applies to prompt tasks)", output);
+                ctx.Error($"{prefix}invalid environment variable name '{key.Value}': use letters, digits and '_', not starting with a digit", key);
             }
-            else
+
+            locations[$"env.{key.Value}"] = value.Location;
+            if (ctx.Text(value, $"env.{key.Value}", prefix) is { } text)
             {
-                body = body with { Output = ctx.Enum(output, "output", Formats, prefix) ?? OutputFormat.Text };
+                vars[key.Value] = text;
             }
         }
 
-        return body;
+        return vars.ToImmutable();
+    }
+
+    /// <summary>How a process's standard output becomes the task's output: <c>text</c> or <c>json</c>.</summary>
+    private static OutputFormat StdoutFormat(MappingNode map, string kind, string prefix, ReadContext ctx)
+    {
+        switch (map["output"])
+        {
+            case null:
+                return OutputFormat.Text;
+            case MappingNode output:
+                ctx.Error($"{prefix}a{(kind == "agent" ? "n" : "")} {kind} task's 'output' is text or json ('schema' applies to prompt tasks; use a contract to check its JSON)", output);
+                return OutputFormat.Text;
+            case var output:
+                return ctx.Enum(output, "output", Formats, prefix) ?? OutputFormat.Text;
+        }
     }
 
     private static TaskBody? Merge(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)

@@ -77,6 +77,11 @@ internal static class PlanReader
             plan = plan with { Pools = ReadPools(poolMap, ctx) };
         }
 
+        if (map["workers"] is { } workers && ctx.Mapping(workers, "workers") is { } workerMap)
+        {
+            plan = plan with { Workers = [.. ReadWorkers(workerMap, ctx)] };
+        }
+
         if (map["contracts"] is { } contracts && ctx.Mapping(contracts, "contracts") is { } contractMap)
         {
             plan = plan with { Contracts = [.. ContractReader.Read(contractMap, ctx)] };
@@ -96,6 +101,7 @@ internal static class PlanReader
         }
 
         CheckProviderNames(plan, map, ctx);
+        CheckWorkerNames(plan, ctx);
         return plan;
     }
 
@@ -276,6 +282,49 @@ internal static class PlanReader
         }
 
         return pools.ToImmutable();
+    }
+
+    /// <summary><c>workers: { name: [program, args…] }</c>: the command line an agent task's prompt is appended to.</summary>
+    private static IEnumerable<WorkerDefinition> ReadWorkers(MappingNode map, ReadContext ctx)
+    {
+        foreach (var (key, value) in map.Entries)
+        {
+            if (!Names.IsValid(key.Value))
+            {
+                ctx.Error($"invalid worker name '{key.Value}': use letters, digits, '_' and '-', starting with a letter or '_'", key);
+            }
+
+            if (ctx.Sequence(value, key.Value, "workers: ") is not { } list)
+            {
+                continue;
+            }
+
+            var command = list.Items.Select((item, i) => ctx.String(item, $"{key.Value}[{i}]", "workers: ")).OfType<string>().ToImmutableArray();
+            if (command.IsEmpty)
+            {
+                ctx.Error($"workers: '{key.Value}' needs a command: the program and its leading arguments, e.g. [claude, -p]", value);
+            }
+            else if (command.Any(c => c.Contains("{{", StringComparison.Ordinal)))
+            {
+                ctx.Error($"workers: '{key.Value}' is a fixed command line and must not contain templates; the prompt is appended as the last argument", value);
+            }
+            else
+            {
+                yield return new WorkerDefinition(key.Value, command, key.Location);
+            }
+        }
+    }
+
+    private static void CheckWorkerNames(PlanDefinition plan, ReadContext ctx)
+    {
+        var names = plan.Workers.Select(w => w.Name).Concat(WorkerDefinition.BuiltIn.Select(w => w.Name)).Distinct().ToList();
+        foreach (var task in plan.Tasks)
+        {
+            if (task.Body is AgentBody { Worker: var w } && plan.Worker(w) is null)
+            {
+                ctx.Diagnostics.Add(new($"task '{task.Id}' uses unknown worker '{w}'{Names.DidYouMean(w, names)}; known workers: {string.Join(", ", names)} (declare others under 'workers')", task.Locate("worker")));
+            }
+        }
     }
 
     /// <summary>When the plan declares providers, a prompt naming another one is almost surely a typo.</summary>

@@ -107,6 +107,13 @@ public sealed record PlanDefinition
     /// <summary>Contracts between producer and consumer tasks, in file order.</summary>
     public ImmutableArray<ContractDefinition> Contracts { get; init; } = [];
 
+    /// <summary>Agent workers the plan declares (in addition to, or replacing, <see cref="WorkerDefinition.BuiltIn"/>).</summary>
+    public ImmutableArray<WorkerDefinition> Workers { get; init; } = [];
+
+    /// <summary>The worker named <paramref name="name"/>: the plan's own, else a built-in preset; null if neither.</summary>
+    public WorkerDefinition? Worker(string name) =>
+        Workers.FirstOrDefault(w => w.Name == name) ?? WorkerDefinition.BuiltIn.FirstOrDefault(w => w.Name == name);
+
     /// <summary>The plan file, when loaded from one.</summary>
     public string? SourceFile { get; init; }
 

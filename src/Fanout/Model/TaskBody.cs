@@ -110,6 +110,51 @@ public sealed record ProcessBody : TaskBody
 }
 
 /// <summary>
+/// A coding-agent CLI (Claude Code, Codex, Gemini CLI or any command) given one prompt: the worker's command line
+/// (see <see cref="WorkerDefinition"/>) followed by the rendered prompt as a single argument, never shell text.
+/// </summary>
+public sealed record AgentBody : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "agent";
+
+    /// <summary>The worker's name: a built-in preset (<c>claude</c>, <c>codex</c>, <c>gemini</c>) or one the plan declares.</summary>
+    public required string Worker { get; init; }
+
+    /// <summary>The prompt template.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>Extra environment variables (values are templates).</summary>
+    public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Working directory; relative paths resolve against the plan's directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>How the agent's standard output becomes the task's output.</summary>
+    public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    /// <inheritdoc />
+    public override IEnumerable<(string Field, string Template)> Templates()
+    {
+        yield return ("prompt", Prompt);
+        foreach (var (key, value) in Env)
+        {
+            yield return ($"env.{key}", value);
+        }
+    }
+
+    /// <summary>The process that runs this agent with <paramref name="command"/>: the prompt is its last argument.</summary>
+    public ProcessBody AsProcess(ImmutableArray<string> command) => new()
+    {
+        // Worker commands hold no templates (the plan reader rejects "{{" in them), so they render as themselves.
+        Argv = [.. command, Prompt],
+        Env = Env,
+        WorkingDirectory = WorkingDirectory,
+        Output = Output,
+    };
+}
+
+/// <summary>
 /// Combines upstream outputs into one JSON value. <see cref="Value"/> is a JSON template: a string that is exactly
 /// <c>{{path}}</c> becomes the JSON value at that path (not its text); other strings are rendered as templates;
 /// <c>{"$concat": [...]}</c> concatenates arrays and <c>{"$merge": [...]}</c> merges objects left to right.

@@ -28,6 +28,9 @@ internal sealed class CliHarness : IDisposable
 
     public Task<Result> RunAsync(params string[] args) => RunAsync(args, null, CancellationToken.None);
 
+    /// <summary>The clock commands run on (a manual one to run them in virtual time); the system clock by default.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Pretend stdout is a terminal (the live view instead of plain lines).</summary>
     public bool Terminal { get; set; }
 
@@ -43,6 +46,7 @@ internal sealed class CliHarness : IDisposable
             GetEnvironmentVariable = name => Environment.GetValueOrDefault(name),
             OnEvent = onEvent,
             OutIsTerminal = Terminal,
+            Time = Time,
         };
         var code = await CliHost.RunAsync(args, env, cancellationToken);
         return new Result(code, stdout.ToString(), stderr.ToString());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fanout.Cli.Planning;
 using Fanout.Providers.Simulation;
+using Fanout.Time;
 
 namespace Fanout.Tests.Cli;
 
@@ -24,9 +25,31 @@ public sealed class PlanCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var yaml = File.ReadAllText(_cli.FilePath("plan.yaml"));
         Assert.Contains("pools: { agents:", yaml);
-        Assert.Matches(@"argv: \[""(claude"", ""-p|codex"", ""exec|gemini"", ""-p)""", yaml);
+        Assert.Matches(@"kind: agent\n    worker: (claude|codex|gemini)\n", yaml.ReplaceLineEndings("\n"));
         var validate = await _cli.RunAsync("validate", _cli.FilePath("plan.yaml"));
         Assert.True(validate.ExitCode == 0, validate.ToString());
+    }
+
+    [Theory]
+    [InlineData("Build a login page with an auth API")]
+    [InlineData("Port the billing service to Rust and document it")]
+    [InlineData("Add dark mode to the dashboard")]
+    public void Plan_generated_on_the_simulator_runs_to_success_with_simulated_workers(string goal)
+    {
+        // No agent CLI on PATH: the workers are stood in for, and contract producers answer with JSON that fits.
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        _cli.Time = clock;
+        var planned = VirtualTime.Run(clock, () => _cli.RunAsync("plan", goal, "-o", "plan.yaml"));
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+
+        var run = VirtualTime.Run(clock, () => _cli.RunAsync("run", _cli.FilePath("plan.yaml"), "--json"));
+
+        Assert.True(run.ExitCode == 0, run + "\n--- plan\n" + File.ReadAllText(_cli.FilePath("plan.yaml")));
+        Assert.Contains("using a simulated worker", run.Error);
+        using var report = JsonDocument.Parse(run.Out);
+        var tasks = report.RootElement.GetProperty("tasks").EnumerateArray().ToList();
+        Assert.NotEmpty(tasks);
+        Assert.All(tasks, t => Assert.Equal("succeeded", t.GetProperty("status").GetString()));
     }
 
     [Theory]

@@ -276,7 +276,7 @@ public class DiagnosticTests
             name: p
             tasks: [{ id: a }]
             """);
-        Assert.Equal("task 'a': nothing to run: give the task 'prompt' (or 'prompt_file'), 'argv' or 'merge'", d.Message);
+        Assert.Equal("task 'a': nothing to run: give the task 'prompt' (or 'prompt_file'), 'argv', 'merge' or 'worker'", d.Message);
     }
 
     [Fact]
@@ -415,7 +415,7 @@ public class DiagnosticTests
             name: p
             tasks: [{ id: a, argv: [ls], output: { schema: {} } }]
             """);
-        Assert.Equal("task 'a': a process task's 'output' is text or json ('schema' applies to prompt tasks)", d.Message);
+        Assert.Equal("task 'a': a process task's 'output' is text or json ('schema' applies to prompt tasks; use a contract to check its JSON)", d.Message);
     }
 
     [Fact]
