@@ -9,7 +9,8 @@ namespace Fanout.Cli.Commands;
 
 /// <summary>
 /// <c>fanout plan "GOAL"</c>: an orchestrator model decomposes a goal into worker tasks (claude, codex, gemini…) and the
-/// answer becomes a validated Fanout plan of process tasks. docs/planner.md.
+/// answer becomes a validated Fanout plan of agent tasks. A rejected answer goes back to the model with the reasons
+/// (bounded by <c>--repairs</c>). docs/planner.md.
 /// </summary>
 internal static class PlanCommand
 {
@@ -29,19 +30,20 @@ internal static class PlanCommand
             Arity = ArgumentArity.ZeroOrMore,
             DefaultValueFactory = _ => [],
         };
+        var repairs = new Option<int>("--repairs") { Description = "How many times a rejected answer goes back to the model with the reasons", DefaultValueFactory = _ => 2, HelpName = "N" };
         var command = new Command("plan", "Ask an orchestrator model to split GOAL into worker tasks and write them as a validated plan. Exit 0 written, 2 rejected")
         {
-            goal, workers, output, provider, model, config, answer, workerCommands,
+            goal, workers, output, provider, model, config, answer, workerCommands, repairs,
         };
         command.SetAction((parse, token) => ExecuteAsync(env, new Request(
             parse.GetRequiredValue(goal),
             [.. parse.GetRequiredValue(workers).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
             parse.GetValue(output), parse.GetValue(provider), parse.GetValue(model), parse.GetValue(config), parse.GetValue(answer),
-            parse.GetRequiredValue(workerCommands)), token));
+            parse.GetRequiredValue(workerCommands), Math.Max(0, parse.GetValue(repairs))), token));
         return command;
     }
 
-    internal sealed record Request(string Goal, string[] Workers, string? Output, string? Provider, string? Model, string? Config, string? Answer, string[] WorkerCommands);
+    internal sealed record Request(string Goal, string[] Workers, string? Output, string? Provider, string? Model, string? Config, string? Answer, string[] WorkerCommands, int Repairs = 2);
 
     public static async Task<int> ExecuteAsync(CliEnvironment env, Request request, CancellationToken cancellationToken)
     {
@@ -65,9 +67,11 @@ internal static class PlanCommand
             commands[entry[..eq]] = argv;
         }
 
-        string text;
+        string? yaml;
+        List<string> reasons;
         if (request.Answer is { } answerPath)
         {
+            string text;
             try
             {
                 text = await File.ReadAllTextAsync(env.FullPath(answerPath), cancellationToken);
@@ -77,17 +81,21 @@ internal static class PlanCommand
                 env.Error.WriteLine($"{answerPath}: error: cannot read the answer: {e.Message}");
                 return ExitCodes.Invalid;
             }
+
+            yaml = PlanConverter.Convert(request.Goal, text, request.Workers, commands, out reasons);
         }
-        else if (await AskAsync(env, request, cancellationToken) is { } answered)
-        {
-            text = answered;
-        }
-        else
+        else if (Orchestrator(env, request) is not { } orchestrator)
         {
             return ExitCodes.Invalid;
         }
+        else
+        {
+            using (orchestrator.Providers)
+            {
+                (yaml, reasons) = await PlanWithRepairsAsync(env, request, orchestrator, commands, cancellationToken);
+            }
+        }
 
-        var yaml = PlanConverter.Convert(request.Goal, text, request.Workers, commands, out var reasons);
         if (yaml is null)
         {
             foreach (var reason in reasons)
@@ -111,14 +119,51 @@ internal static class PlanCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>The orchestrator's JSON answer, or null after printing why there is none.</summary>
-    private static async Task<string?> AskAsync(CliEnvironment env, Request request, CancellationToken cancellationToken)
+    private sealed record OrchestratorTarget(ProviderSet Providers, ChatTarget Target);
+
+    /// <summary>Asks, converts, and sends a rejected answer back with its reasons, at most <c>--repairs</c> times. A
+    /// failed call ends it with the call's error as the reason.</summary>
+    private static async Task<(string? Yaml, List<string> Reasons)> PlanWithRepairsAsync(CliEnvironment env, Request request,
+        OrchestratorTarget orchestrator, Dictionary<string, string[]> commands, CancellationToken cancellationToken)
+    {
+        var (target, options) = (orchestrator.Target, new ChatOptions
+        {
+            ModelId = orchestrator.Target.Model,
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(PlannerSchema.Build(request.Workers), "fanout_plan", "Worker tasks for a goal"),
+        });
+        List<ChatMessage> messages = [new(ChatRole.System, PlannerPrompt.System(request.Workers)), new(ChatRole.User, PlannerPrompt.User(request.Goal))];
+        for (var attempt = 0; ; attempt++)
+        {
+            string text;
+            try
+            {
+                text = (await target.Client.GetResponseAsync(messages, options, cancellationToken)).Text;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
+            {
+                return (null, [$"the orchestrator ({target.Provider}/{target.Model}) failed: {e.Message}"]);
+            }
+
+            var yaml = PlanConverter.Convert(request.Goal, text, request.Workers, commands, out var reasons);
+            if (yaml is not null || attempt >= request.Repairs)
+            {
+                return (yaml, reasons);
+            }
+
+            env.Error.WriteLine($"notice: the orchestrator's plan was rejected ({string.Join("; ", reasons)}); asking it to repair the plan ({attempt + 1} of {request.Repairs})");
+            messages.Add(new(ChatRole.Assistant, text));
+            messages.Add(new(ChatRole.User, PlannerPrompt.Repair(reasons)));
+        }
+    }
+
+    /// <summary>The provider that plans, or null after printing why there is none.</summary>
+    private static OrchestratorTarget? Orchestrator(CliEnvironment env, Request request)
     {
         PlanDefinition plan;
         try
         {
             // The config is a plan's providers section; a placeholder task makes it a plan the loader accepts.
-            var providers = request.Config is { } configPath ? await File.ReadAllTextAsync(env.FullPath(configPath), cancellationToken) : "";
+            var providers = request.Config is { } configPath ? File.ReadAllText(env.FullPath(configPath)) : "";
             plan = PlanLoader.Parse($"{providers}\nname: planner\ntasks:\n  - id: planner\n    argv: [\"true\"]\n", request.Config ?? "<planner>");
         }
         catch (PlanException e)
@@ -132,7 +177,7 @@ internal static class PlanCommand
             return null;
         }
 
-        using var set = PlanStep.CreateProviders(env, plan, new ProviderOptions { Time = env.Time });
+        var set = PlanStep.CreateProviders(env, plan, new ProviderOptions { Time = env.Time });
         if (set is null)
         {
             return null;
@@ -143,31 +188,14 @@ internal static class PlanCommand
             env.Error.WriteLine($"notice: {notice}");
         }
 
-        ChatTarget target;
         try
         {
-            target = set.Resolve(request.Provider ?? set.Providers[0].Name, request.Model);
+            return new OrchestratorTarget(set, set.Resolve(request.Provider ?? set.Providers[0].Name, request.Model));
         }
         catch (Exception e) when (e is PlanException or ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
+            set.Dispose();
             env.Error.WriteLine($"error: {e.Message}");
-            return null;
-        }
-
-        var options = new ChatOptions
-        {
-            ModelId = target.Model,
-            ResponseFormat = ChatResponseFormat.ForJsonSchema(PlannerSchema.Build(request.Workers), "fanout_plan", "Worker tasks for a goal"),
-        };
-        ChatMessage[] messages = [new(ChatRole.System, PlannerPrompt.System(request.Workers)), new(ChatRole.User, PlannerPrompt.User(request.Goal))];
-        try
-        {
-            var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
-            return response.Text;
-        }
-        catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
-        {
-            env.Error.WriteLine($"error: the orchestrator ({target.Provider}/{target.Model}) failed: {e.Message}");
             return null;
         }
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fanout.Plans;
+using Fanout.Schema;
 
 namespace Fanout.Cli.Planning;
 
@@ -38,6 +39,14 @@ internal static class PlanConverter
         }
 
         Check(drafts, workers, reasons);
+        if (reasons.Count == 0)
+        {
+            // After the checks above, whose reasons read better than a schema error for the same fault: models may
+            // ignore the schema in other ways (wrong types, extra fields) that the conversion would silently drop.
+            var result = JsonSchema.Parse(PlannerSchema.Build(workers)).Validate(JsonDocument.Parse(answer).RootElement);
+            reasons.AddRange(result.Errors.Take(5).Select(e => $"the answer does not match the plan schema: {e}"));
+        }
+
         if (reasons.Count > 0)
         {
             return null;

@@ -27,4 +27,9 @@ internal static class PlannerPrompt
         """;
 
     public static string User(string goal) => $"Goal: {goal}";
+
+    /// <summary>Sent after a rejected answer: the reasons, one per line, and what to do about them.</summary>
+    public static string Repair(IEnumerable<string> reasons) =>
+        "Your plan was rejected:\n" + string.Join("\n", reasons.Select(r => "- " + r)) +
+        "\nAnswer again with the whole corrected plan, as JSON conforming to the schema. Keep what was fine.";
 }

@@ -20,7 +20,9 @@ public sealed class PlanCommandTests : IDisposable
     [Fact]
     public async Task Default_simulator_writes_a_plan_that_validate_accepts()
     {
-        var result = await _cli.RunAsync("plan", "Build a login page with an auth API", "-o", "plan.yaml");
+        var clock = new ManualTimeProvider();
+        _cli.Time = clock;
+        var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Build a login page with an auth API", "-o", "plan.yaml"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var yaml = File.ReadAllText(_cli.FilePath("plan.yaml"));
@@ -86,6 +88,42 @@ public sealed class PlanCommandTests : IDisposable
         var run = await _cli.RunAsync("run", _cli.FilePath("plan.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    [Fact]
+    public void Rejected_answer_goes_back_to_the_model_with_the_reasons_and_the_repair_is_written()
+    {
+        // The simulated orchestrator breaks its first answer's schema once; the second answer conforms.
+        var config = _cli.Plan("""
+            providers:
+              sim: { type: simulated, script: [{ fault: schema_violation, times: 1 }] }
+            """, "providers.yaml");
+        var clock = new ManualTimeProvider();
+        _cli.Time = clock;
+
+        var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Build a login page", "--config", config, "-o", "plan.yaml"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"notice: the orchestrator's plan was rejected \(.+\); asking it to repair the plan \(1 of 2\)", result.Error);
+        Assert.True(File.Exists(_cli.FilePath("plan.yaml")));
+    }
+
+    [Fact]
+    public void Answer_still_rejected_after_the_repairs_exits_2_with_the_last_reasons()
+    {
+        var config = _cli.Plan("""
+            providers:
+              sim: { type: simulated, script: [{ fault: schema_violation, times: 5 }] }
+            """, "providers.yaml");
+        var clock = new ManualTimeProvider();
+        _cli.Time = clock;
+
+        var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Goal", "--config", config, "--repairs", "1", "-o", "plan.yaml"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(result.Error, "asking it to repair"));
+        Assert.Contains("rejected: ", result.Error);
+        Assert.False(File.Exists(_cli.FilePath("plan.yaml")));
     }
 
     [Fact]
