@@ -37,40 +37,24 @@ public sealed class OpenAIImageGenerator : IImageGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var client = _clients.GetOrAdd(request.Model, m => new ImageClient(m, _credential, _options));
-        try
+        var result = await OpenAIErrors.Guard(() => client.GenerateImagesAsync(request.Prompt, request.Count, Options(request), cancellationToken), _secret, cancellationToken);
+        var images = result.Value;
+        var data = new List<GeneratedImageData>(images.Count);
+        foreach (var image in images)
         {
-            var result = await client.GenerateImagesAsync(request.Prompt, request.Count, Options(request), cancellationToken);
-            var images = result.Value;
-            var data = new List<GeneratedImageData>(images.Count);
-            foreach (var image in images)
+            if (image.ImageBytes is not { } bytes)
             {
-                if (image.ImageBytes is not { } bytes)
-                {
-                    throw new TaskFailedException($"OpenAI returned an image URL instead of its bytes (model {request.Model})", retryable: false);
-                }
-
-                data.Add(new GeneratedImageData(bytes.ToMemory(), image.RevisedPrompt));
+                throw new TaskFailedException($"OpenAI returned an image URL instead of its bytes (model {request.Model})", retryable: false);
             }
 
-            // Usage is marked experimental in the SDK, but it is what gpt-image-1 is billed by.
+            data.Add(new GeneratedImageData(bytes.ToMemory(), image.RevisedPrompt));
+        }
+
+        // Usage is marked experimental in the SDK, but it is what gpt-image-1 is billed by.
 #pragma warning disable OPENAI001
-            var tokens = images.Usage is { } usage ? new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount) : (TokenUsage?)null;
+        var tokens = images.Usage is { } usage ? new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount) : (TokenUsage?)null;
 #pragma warning restore OPENAI001
-            return new ImageGeneration(data, tokens);
-        }
-        catch (ClientResultException e)
-        {
-            throw OpenAIErrors.Map(e, _secret);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The SDK's network timeout, not the caller's cancellation: a retry may get through.
-            throw new TaskFailedException("OpenAI request timed out (no response within the network timeout)", retryable: true);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new TaskFailedException($"OpenAI request failed: {OpenAIErrors.Scrub(e.Message, _secret)}", retryable: true);
-        }
+        return new ImageGeneration(data, tokens);
     }
 
     private static ImageGenerationOptions Options(ImageRequest request)
