@@ -14,7 +14,7 @@ namespace Fanout.Providers;
 public sealed record ProviderInfo(string Name, string Type, bool Simulated, string? Model, string? Key);
 
 /// <summary>The providers of one run; resolves prompt tasks to chat clients.</summary>
-public sealed class ProviderSet : IChatClientResolver, ISimulatedFaults, IDisposable
+public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, ISimulatedFaults, IDisposable
 {
     private readonly Dictionary<string, Provider> _providers;
     private readonly ConcurrentDictionary<(string, string), ChatTarget> _targets = new();
@@ -48,6 +48,16 @@ public sealed class ProviderSet : IChatClientResolver, ISimulatedFaults, IDispos
     }
 
     /// <inheritdoc />
+    public ImageTarget ResolveImages(string? provider, string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var entry = Find(provider);
+        var generator = entry.Images
+            ?? throw new PlanException($"provider '{entry.Name}' ({entry.Type}) cannot generate images: use an openai or simulated provider for image tasks");
+        return new ImageTarget(generator, entry.Name, model, entry.Pricing.Find(model), entry.Key);
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var provider in _providers.Values)
@@ -70,5 +80,9 @@ public sealed class ProviderSet : IChatClientResolver, ISimulatedFaults, IDispos
             : throw new PlanException($"several providers are declared ({string.Join(", ", _providers.Keys)}): set provider on the task or defaults.provider");
     }
 
-    internal sealed record Provider(string Name, string Type, string? Model, IChatClient Client, PricingTable Pricing, string? Key, bool Simulated);
+    internal sealed record Provider(string Name, string Type, string? Model, IChatClient Client, PricingTable Pricing, string? Key, bool Simulated)
+    {
+        /// <summary>Image generation, for providers that offer it (OpenAI-compatible and simulated).</summary>
+        public IImageGenerator? Images { get; init; }
+    }
 }

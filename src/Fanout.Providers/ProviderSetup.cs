@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Fanout.Providers.Anthropic;
 using Fanout.Providers.Config;
+using Fanout.Providers.Images;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pricing;
 using Fanout.Providers.Simulation;
@@ -80,7 +81,10 @@ public static partial class ProviderSetup
         if (providers.Count == 0 && plan.Providers.IsEmpty)
         {
             providers.Add(new ProviderSet.Provider(BuiltInName, "simulated", "gpt-4o-mini",
-                new SimulatedChatClient(new SimulationSettings(), options.Time), PricingTable.BuiltIn, Key: null, Simulated: true));
+                new SimulatedChatClient(new SimulationSettings(), options.Time), PricingTable.BuiltIn, Key: null, Simulated: true)
+            {
+                Images = new SimulatedImageGenerator(new SimulationSettings(), options.Time),
+            });
         }
 
         if (options.SimulateAll && !plan.Providers.IsEmpty)
@@ -147,12 +151,18 @@ public static partial class ProviderSetup
         IChatClient client = definition.Type == "openai"
             ? new OpenAIChatClient(key, endpoint, model ?? "gpt-4o-mini")
             : new AnthropicChatClient(key, endpoint, model);
-        return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false);
+        return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false)
+        {
+            Images = definition.Type == "openai" ? new OpenAIImageGenerator(key, endpoint) : null,
+        };
     }
 
     private static ProviderSet.Provider Simulator(ProviderDefinition definition, string? model, SimulationSettings settings, PricingTable pricing, ProviderOptions options) =>
         new(definition.Name, definition.Type, model ?? (definition.Type == "simulated" ? "gpt-4o-mini" : null),
-            new SimulatedChatClient(settings, options.Time, model ?? "gpt-4o-mini"), pricing, Key: null, Simulated: true);
+            new SimulatedChatClient(settings, options.Time, model ?? "gpt-4o-mini"), pricing, Key: null, Simulated: true)
+        {
+            Images = new SimulatedImageGenerator(settings, options.Time),
+        };
 
     private static string DefaultKeyVariable(string type) => type == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
 

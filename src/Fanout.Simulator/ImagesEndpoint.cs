@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fanout.Providers.Images;
 using Microsoft.AspNetCore.Http;
 
 namespace Fanout.Simulator;
@@ -65,8 +64,7 @@ internal static class ImagesEndpoint
         var data = new JsonArray();
         for (var i = 0; i < count; i++)
         {
-            var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{prompt}\u0001{i}"));
-            var png = Png.Gradient(width, height, (hash[0], hash[1], hash[2]), (hash[3], hash[4], hash[5]));
+            var png = Png.ForPrompt(prompt, i, width, height);
             data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(png), ["revised_prompt"] = prompt });
         }
 

@@ -52,6 +52,8 @@ internal static class EstimateCommand
             human.Notice(notice);
         }
 
+        // Simulated images are drawn and saved like real ones; an estimate keeps none of them.
+        var scratch = Path.Combine(Path.GetTempPath(), "fanout-estimate-" + Guid.NewGuid().ToString("N")[..8]);
         var options = new RunOptions
         {
             RunId = "estimate",
@@ -60,14 +62,26 @@ internal static class EstimateCommand
             Time = clock,
             Seed = 1,
             Executors = Executors(graph.Plan, providers),
+            OutputDirectory = scratch,
         };
         var scheduler = new Scheduler(graph, options);
-        var report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
+        RunReport report;
+        try
+        {
+            report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
 
         Summary.Write(human.Console, report, estimate: true);
         human.Writer.WriteLine(
-            "This is an estimate: prompts use each provider's simulated latency model; other tasks take their " +
-            "`estimate:` or a default per kind (prompt 5s, process 10s, merge 1ms, other 1s).");
+            "This is an estimate: prompts and images use each provider's simulated latency model; other tasks take their " +
+            "`estimate:` or a default per kind (process 10s, merge 1ms, other 1s).");
         var incomplete = report.Tasks.Where(t => t.Parent is null && t.Status != TaskState.Succeeded).ToList();
         if (incomplete.Count > 0)
         {
@@ -86,12 +100,12 @@ internal static class EstimateCommand
         return report.Status == RunStatus.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 
-    /// <summary>Prompts through the simulator; every other kind replaced by a wait on the virtual clock.</summary>
+    /// <summary>Prompts and images through the simulator; every other kind replaced by a wait on the virtual clock.</summary>
     private static ExecutorRegistry Executors(PlanDefinition plan, ProviderSet providers)
     {
         var defaults = ExecutorRegistry.CreateDefault();
-        var registry = defaults.With(new PromptExecutor(providers));
-        foreach (var kind in plan.Tasks.Select(t => t.Kind).Concat(["process", "delegate"]).Distinct().Where(k => k != "prompt"))
+        var registry = defaults.With(new PromptExecutor(providers)).With(new ImageExecutor(providers));
+        foreach (var kind in plan.Tasks.Select(t => t.Kind).Concat(["process", "delegate"]).Distinct().Where(k => k is not ("prompt" or "image")))
         {
             // Merges are pure and in-process: running them keeps real values flowing to fan-outs downstream.
             registry = registry.With(new EstimatedExecutor(kind, kind == "merge" ? defaults.Get("merge") : null));

@@ -9,7 +9,7 @@ namespace Fanout.Cli.Commands;
 internal static class RunCommand
 {
     /// <summary>What <c>run</c> was asked to do.</summary>
-    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain);
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null);
 
     public static Command Create(CliEnvironment env)
     {
@@ -21,13 +21,21 @@ internal static class RunCommand
         var failFast = new Option<bool>("--fail-fast") { Description = "Cancel the rest of the run at the first failure (overrides the plan's on_failure)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for retry jitter, to make backoff delays reproducible", HelpName = "N" };
         var plain = new Option<bool>("--plain") { Description = "One line per event instead of the live view (the default when output is not a terminal)" };
-        var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed, 2 invalid plan or input, 130 cancelled")
+        var budget = new Option<decimal?>("--budget-usd") { Description = "Stop starting tasks once the run has cost this many US dollars (overrides the plan's budget_usd)", HelpName = "USD" };
+        budget.Validators.Add(result =>
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain,
+            if (result.GetValueOrDefault<decimal?>() is < 0)
+            {
+                result.AddError("--budget-usd must be 0 or more");
+            }
+        });
+        var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
+        {
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
-            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain)), cancellationToken));
+            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget)), cancellationToken));
         return command;
     }
 
@@ -77,7 +85,8 @@ internal static class RunCommand
             OnFailure = settings.FailFast ? FailurePolicy.FailFast : null,
             Seed = settings.Seed,
             Time = env.Time,
-            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new AgentExecutor(workers)),
+            BudgetUsd = settings.BudgetUsd,
+            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers)),
             OutputDirectory = directory,
             OnEvent = e =>
             {

@@ -61,7 +61,7 @@ internal sealed class EventLines
             case TaskStateChanged { State: TaskState.Cancelled } t:
                 return ($"cancelled {t.TaskId}{(t.Error is null ? "" : $" ({Format.OneLine(t.Error)})")}", Tone.Warning);
             case RunFinished f:
-                return ($"run {f.Status.ToString().ToLowerInvariant()}", f.Status == RunStatus.Succeeded ? Tone.Good : Tone.Bad);
+                return ($"run {f.Status.ToWire()}", f.Status == RunStatus.Succeeded ? Tone.Good : Tone.Bad);
             default:
                 return null;
         }

@@ -26,7 +26,9 @@ internal static class Summary
         table.AddRow("efficiency", $"{Format.Percent(report.Efficiency)} [grey](lower bound / makespan)[/]");
         table.AddRow("concurrency", $"peak {report.PeakConcurrency} / limit {report.Concurrency}");
         table.AddRow("tokens", $"{Format.Tokens(report.Tokens.Input)} in / {Format.Tokens(report.Tokens.Output)} out");
-        table.AddRow("cost", Format.Cost(report.CostUsd));
+        table.AddRow("cost", report.BudgetUsd is { } budget
+            ? $"{Format.Cost(report.CostUsd)} [grey]of a {Format.Cost(budget)} budget[/]{(report.Status == RunStatus.BudgetExhausted ? " [red](budget exhausted: tasks not started were cancelled)[/]" : "")}"
+            : Format.Cost(report.CostUsd));
         table.AddRow("retries", $"{report.Retries}{(report.RateLimited > 0 ? $" [grey]({report.RateLimited} rate limited)[/]" : "")}");
         console.Write(table);
     }
@@ -39,7 +41,7 @@ internal static class Summary
         return $"[grey]{string.Join(" · ", parts)}[/]";
     }
 
-    private static string StatusWord(RunStatus status) => status.ToString().ToLowerInvariant();
+    private static string StatusWord(RunStatus status) => status.ToWire();
 
     private static string StatusColour(RunStatus status) => status switch
     {

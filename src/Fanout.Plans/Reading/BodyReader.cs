@@ -5,7 +5,7 @@ using Fanout.Plans.Yaml;
 
 namespace Fanout.Plans.Reading;
 
-/// <summary>Reads the kind-specific part of a task: <c>prompt</c>, <c>process</c>, <c>merge</c> or <c>agent</c>.</summary>
+/// <summary>Reads the kind-specific part of a task: <c>prompt</c>, <c>process</c>, <c>merge</c>, <c>image</c> or <c>agent</c>.</summary>
 internal static partial class BodyReader
 {
     private static readonly (string, OutputFormat)[] Formats = [("text", OutputFormat.Text), ("json", OutputFormat.Json)];
@@ -33,6 +33,7 @@ internal static partial class BodyReader
             "process" => Process(map, prefix, locations, ctx),
             "merge" => Merge(map, prefix, locations, ctx),
             "agent" => Agent(map, prefix, locations, ctx),
+            "image" => Image(map, prefix, locations, ctx),
             _ => null,
         };
     }

@@ -4,7 +4,7 @@ namespace Fanout.Plans.Reading;
 internal static class PlanFields
 {
     public static readonly string[] TopLevel =
-        ["$schema", "name", "description", "concurrency", "on_failure", "inputs", "defaults", "providers", "pools", "workers", "contracts", "tasks"];
+        ["$schema", "name", "description", "concurrency", "on_failure", "budget_usd", "inputs", "defaults", "providers", "pools", "workers", "contracts", "tasks"];
 
     public static readonly string[] Defaults = ["provider", "model", "timeout", "retry"];
 
@@ -25,8 +25,10 @@ internal static class PlanFields
 
     public static readonly string[] Agent = ["worker", "prompt", "prompt_file", "env", "cwd", "output"];
 
+    public static readonly string[] Image = ["provider", "model", "prompt", "prompt_file", "size", "quality", "n"];
+
     /// <summary>The kinds plan files can declare, with their own fields.</summary>
-    public static readonly (string Kind, string[] Fields)[] Kinds = [("prompt", Prompt), ("process", Process), ("merge", Merge), ("agent", Agent)];
+    public static readonly (string Kind, string[] Fields)[] Kinds = [("prompt", Prompt), ("process", Process), ("merge", Merge), ("image", Image), ("agent", Agent)];
 
     /// <summary>Every task field of any kind.</summary>
     public static IEnumerable<string> AllTaskFields => TaskCommon.Concat(Kinds.SelectMany(k => k.Fields)).Distinct();

@@ -56,6 +56,11 @@ internal static class PlanReader
             plan = plan with { OnFailure = ctx.Enum(onFailure, "on_failure", FailurePolicies) ?? FailurePolicy.Continue };
         }
 
+        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0) is { } usd)
+        {
+            plan = plan with { BudgetUsd = (decimal)usd };
+        }
+
         if (map["inputs"] is { } inputs && ctx.Mapping(inputs, "inputs") is { } inputMap)
         {
             plan = plan with { Inputs = [.. ReadInputs(inputMap, ctx)] };
@@ -344,7 +349,8 @@ internal static class PlanReader
 
         foreach (var task in plan.Tasks)
         {
-            if (task.Body is PromptBody { Provider: { } p } && !names.Contains(p))
+            var provider = task.Body switch { PromptBody b => b.Provider, ImageBody b => b.Provider, _ => null };
+            if (provider is { } p && !names.Contains(p))
             {
                 ctx.Diagnostics.Add(new($"task '{task.Id}' uses unknown provider '{p}'{Names.DidYouMean(p, names)}; declared providers: {string.Join(", ", names)}", task.Locate("provider")));
             }

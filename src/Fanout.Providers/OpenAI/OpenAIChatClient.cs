@@ -53,23 +53,7 @@ public sealed class OpenAIChatClient : WholeResponseChatClient
         var model = options?.ModelId ?? _defaultModel;
         var client = _clients.GetOrAdd(model, m => new OpenAIChat.ChatClient(m, _credential, _options));
         var request = OpenAIMapping.ToOpenAI(messages, options);
-        try
-        {
-            var result = await client.CompleteChatAsync(request.Messages, request.Options, cancellationToken);
-            return OpenAIMapping.FromOpenAI(result.Value);
-        }
-        catch (ClientResultException e)
-        {
-            throw OpenAIErrors.Map(e, _secret);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The SDK's network timeout, not the caller's cancellation: a retry may get through.
-            throw new TaskFailedException("OpenAI request timed out (no response within the network timeout)", retryable: true);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new TaskFailedException($"OpenAI request failed: {OpenAIErrors.Scrub(e.Message, _secret)}", retryable: true);
-        }
+        var result = await OpenAIErrors.Guard(() => client.CompleteChatAsync(request.Messages, request.Options, cancellationToken), _secret, cancellationToken);
+        return OpenAIMapping.FromOpenAI(result.Value);
     }
 }

@@ -12,6 +12,29 @@ namespace Fanout.Providers.OpenAI;
 /// </summary>
 internal static partial class OpenAIErrors
 {
+    /// <summary>Runs one SDK call, turning its failures into task failures: HTTP errors by status, the SDK's own
+    /// network timeout and transport errors as retryable. Shared by chat and images.</summary>
+    public static async Task<T> Guard<T>(Func<Task<T>> call, string secret, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (ClientResultException e)
+        {
+            throw Map(e, secret);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The SDK's network timeout, not the caller's cancellation: a retry may get through.
+            throw new TaskFailedException("OpenAI request timed out (no response within the network timeout)", retryable: true);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TaskFailedException($"OpenAI request failed: {Scrub(e.Message, secret)}", retryable: true);
+        }
+    }
+
     public static TaskFailedException Map(ClientResultException e, string secret)
     {
         var status = e.Status;

@@ -32,4 +32,21 @@ public enum RunStatus
 
     /// <summary>Stopped by the user.</summary>
     Cancelled,
+
+    /// <summary>The run's cost reached its <c>budget_usd</c>: nothing new was started, what was waiting was cancelled.</summary>
+    BudgetExhausted,
+}
+
+/// <summary>Wire names of <see cref="RunStatus"/>.</summary>
+public static class RunStatusNames
+{
+    /// <summary>The status as written in run.json (<c>succeeded</c>, <c>budget_exhausted</c>…).</summary>
+    public static string ToWire(this RunStatus status) => status switch
+    {
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        RunStatus.BudgetExhausted => "budget_exhausted",
+        _ => status.ToString().ToLowerInvariant(),
+    };
 }

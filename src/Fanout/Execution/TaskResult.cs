@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 
 namespace Fanout;
@@ -39,6 +40,9 @@ public sealed record TaskResult
 
     /// <summary>Kind-specific facts for the report (a process's exit code and stderr, a prompt's finish reason).</summary>
     public JsonElement? Details { get; init; }
+
+    /// <summary>Files the attempt wrote (generated images…), relative to the run's output directory, '/'-separated.</summary>
+    public ImmutableArray<string> Artifacts { get; init; } = [];
 
     private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null);
     private static readonly TaskResult Empty = new() { Output = JsonNull };

@@ -101,6 +101,9 @@ public sealed record PlanDefinition
     /// <summary>Failure policy.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Continue;
 
+    /// <summary>Most the run may spend, in US dollars (<c>budget_usd</c>); null: no limit. The CLI's <c>--budget-usd</c> wins.</summary>
+    public decimal? BudgetUsd { get; init; }
+
     /// <summary>The tasks, in file order.</summary>
     public ImmutableArray<TaskDefinition> Tasks { get; init; } = [];
 

@@ -218,3 +218,37 @@ public sealed record CustomBody(string KindName, JsonElement Config) : TaskBody
     /// <inheritdoc />
     public override string Kind => KindName;
 }
+
+/// <summary>An image generation (OpenAI Images API or the simulator); the images are saved as run artifacts.</summary>
+public sealed record ImageBody : TaskBody
+{
+    /// <summary>The model used when the task names none. Not the plan's default model: that one is for chat.</summary>
+    public const string DefaultModel = "gpt-image-1";
+
+    /// <inheritdoc />
+    public override string Kind => "image";
+
+    /// <summary>Provider name from the plan's <c>providers</c>; null takes the default.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Image model id; null takes <see cref="DefaultModel"/>.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Image description template.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary><c>WIDTHxHEIGHT</c> (<c>1024x1024</c>, <c>1536x1024</c>…) or <c>auto</c>; null leaves it to the provider.</summary>
+    public string? Size { get; init; }
+
+    /// <summary><c>low</c>, <c>medium</c>, <c>high</c>, <c>auto</c> (gpt-image-1) or <c>standard</c>/<c>hd</c> (dall-e-3); null leaves it to the provider.</summary>
+    public string? Quality { get; init; }
+
+    /// <summary>How many images to generate (1–10).</summary>
+    public int Count { get; init; } = 1;
+
+    /// <inheritdoc />
+    public override IEnumerable<(string Field, string Template)> Templates()
+    {
+        yield return ("prompt", Prompt);
+    }
+}

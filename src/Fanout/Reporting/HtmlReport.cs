@@ -36,7 +36,7 @@ public static class HtmlReport
 
     private static void Header(StringBuilder html, RunReport report)
     {
-        var status = StatusColors.Wire(report.Status);
+        var status = report.Status.ToWire();
         html.Append("<header>\n<h1>").Append(Html.Escape(report.Plan)).Append(" <span class=\"badge run-status\" style=\"background:")
             .Append(StatusColors.Of(report.Status)).Append("\">").Append(status).Append("</span></h1>\n<p class=\"meta\">")
             .Append("<span>run <code>").Append(Html.Escape(report.RunId)).Append("</code></span>")
@@ -57,7 +57,7 @@ public static class HtmlReport
         Card(html, "efficiency", "Efficiency", Html.Percent(report.Efficiency), "lower bound ÷ makespan");
         Card(html, "concurrency", "Peak concurrency", $"{Html.Count(report.PeakConcurrency)} / {Html.Count(report.Concurrency)}", "most tasks at once / limit");
         Card(html, "tokens", "Tokens", $"{Html.Count(report.Tokens.Input)} / {Html.Count(report.Tokens.Output)}", "input / output");
-        Card(html, "cost", "Cost", Html.Usd(report.CostUsd), "over all attempts");
+        Card(html, "cost", "Cost", Html.Usd(report.CostUsd), report.BudgetUsd is { } budget ? $"over all attempts; budget {Html.Usd(budget)}" : "over all attempts");
         Card(html, "retries", "Retries", Html.Count(report.Retries), "attempts after the first");
         Card(html, "rate-limited", "Rate limited", Html.Count(report.RateLimited), "429 responses seen");
         Card(html, "counts", "Tasks", CountsText(report), "by final status", valueIsHtml: true);

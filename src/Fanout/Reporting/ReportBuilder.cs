@@ -185,6 +185,7 @@ internal static class ReportBuilder
             Error = record.Error,
             Output = result?.Output,
             Details = result?.Details,
+            Artifacts = result is { Artifacts.IsDefaultOrEmpty: false } ? result.Artifacts : null,
             Critical = critical,
             AttemptLog = [.. record.AttemptLog],
         };

@@ -97,6 +97,9 @@ public sealed record TaskReport
     /// <summary>Kind-specific facts (exit code and stderr of a process, finish reason of a prompt).</summary>
     public JsonElement? Details { get; init; }
 
+    /// <summary>Files it wrote (generated images…), relative to the run's directory; absent when none.</summary>
+    public ImmutableArray<string>? Artifacts { get; init; }
+
     /// <summary>Whether it is on the critical path.</summary>
     public bool Critical { get; init; }
 
@@ -158,6 +161,9 @@ public sealed record RunReport
 
     /// <summary>Total cost.</summary>
     public decimal CostUsd { get; init; }
+
+    /// <summary>The budget the run had (<c>budget_usd</c>), when it had one.</summary>
+    public decimal? BudgetUsd { get; init; }
 
     /// <summary>Retries over all tasks.</summary>
     public int Retries { get; init; }

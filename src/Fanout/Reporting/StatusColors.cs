@@ -26,12 +26,4 @@ internal static class StatusColors
         RunStatus.Failed => Failed,
         _ => Cancelled,
     };
-
-    /// <summary>The run status as written in run.json.</summary>
-    public static string Wire(RunStatus status) => status switch
-    {
-        RunStatus.Succeeded => "succeeded",
-        RunStatus.Failed => "failed",
-        _ => "cancelled",
-    };
 }

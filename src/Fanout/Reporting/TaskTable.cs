@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -71,9 +72,28 @@ internal static class TaskTable
         Cell(html, task.CostUsd is { } cost ? Html.Usd(cost) : "", numeric: true);
         html.Append("<td class=\"error\">").Append(Html.Escape(task.Error)).Append("</td>");
         html.Append("<td class=\"output\">");
+        Artifacts(html, task.Artifacts);
         Output(html, "output", task.Output);
         Output(html, "details", task.Details);
         html.Append("</td></tr>\n");
+    }
+
+    /// <summary>A link per file the task wrote; paths are relative to the run's directory, where report.html lives.</summary>
+    private static void Artifacts(StringBuilder html, ImmutableArray<string>? artifacts)
+    {
+        if (artifacts is not { IsDefaultOrEmpty: false } files)
+        {
+            return;
+        }
+
+        html.Append("<div class=\"artifacts\">");
+        foreach (var file in files)
+        {
+            var href = string.Join('/', file.Split('/').Select(Uri.EscapeDataString));
+            html.Append("<a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(file)).Append("</a> ");
+        }
+
+        html.Append("</div>");
     }
 
     private static void Cell(StringBuilder html, string text, bool numeric = false) =>

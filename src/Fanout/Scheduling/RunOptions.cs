@@ -35,6 +35,9 @@ public sealed record RunOptions
     /// <summary>Receives every event, on the scheduler's loop: keep it fast and never block.</summary>
     public Action<RunEvent>? OnEvent { get; init; }
 
+    /// <summary>Overrides the plan's <c>budget_usd</c>: once the run's cost reaches it, nothing new starts.</summary>
+    public decimal? BudgetUsd { get; init; }
+
     /// <summary>Where tasks write artifacts.</summary>
     public string OutputDirectory { get; init; } = Path.GetTempPath();
 
@@ -45,6 +48,7 @@ public sealed record RunOptions
         return task.Estimate ?? task.Kind switch
         {
             "prompt" => TimeSpan.FromSeconds(5),
+            "image" => TimeSpan.FromSeconds(10),
             "process" => TimeSpan.FromSeconds(10),
             "merge" => TimeSpan.FromMilliseconds(1),
             _ => TimeSpan.FromSeconds(1),

@@ -25,6 +25,7 @@ public sealed partial class Scheduler
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
+    private const string BudgetExhaustedReason = "budget exhausted";
     private readonly string _runId;
     private long _sequence;
     private int _running;
@@ -33,6 +34,9 @@ public sealed partial class Scheduler
     private bool _stopping;
     private bool _cancelledByUser;
     private string? _stopReason;
+    private readonly decimal? _budget;
+    private decimal _spent;
+    private bool _budgetExhausted;
 
     /// <summary>Prepares a run of <paramref name="graph"/>.</summary>
     public Scheduler(TaskGraph graph, RunOptions? options = null)
@@ -44,6 +48,7 @@ public sealed partial class Scheduler
         _random = _options.Seed is { } seed ? new Random(seed) : new Random();
         _concurrency = Math.Max(1, _options.Concurrency ?? graph.Plan.Concurrency ?? RunOptions.DefaultConcurrency);
         _failurePolicy = _options.OnFailure ?? graph.Plan.OnFailure;
+        _budget = _options.BudgetUsd ?? graph.Plan.BudgetUsd;
         _rank = graph.UpwardRanks(_options.Estimator ?? RunOptions.DefaultEstimate);
         _runId = _options.RunId ?? RunOptions.NewRunId(_time);
         _unsettledDependencies = new int[graph.Count];
@@ -102,9 +107,10 @@ public sealed partial class Scheduler
         var finishedAt = _time.GetUtcNow();
         var status = _cancelledByUser ? RunStatus.Cancelled
             : _instances.Take(_graph.Count).All(i => i.State == TaskState.Succeeded || _graph[i.Node].Optional) ? RunStatus.Succeeded
+            : _budgetExhausted ? RunStatus.BudgetExhausted
             : RunStatus.Failed;
         Emit(new RunFinished(finishedAt, status));
-        return ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning);
+        return ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with { BudgetUsd = _budget };
     }
 
     private void Handle(Message message)
@@ -204,6 +210,13 @@ public sealed partial class Scheduler
     /// full pool never blocks ready work of another pool.</summary>
     private void Dispatch()
     {
+        if (!_stopping && _budget is { } budget && _spent >= budget && _settledNodes < _graph.Count)
+        {
+            // Spent: start nothing more, but let running attempts finish (their cost is already being incurred).
+            _budgetExhausted = true;
+            StopAll(BudgetExhaustedReason, cancelRunning: false);
+        }
+
         while (!_stopping && _running < _concurrency)
         {
             ReadyPool? best = null;
@@ -323,8 +336,9 @@ public sealed partial class Scheduler
             },
             Error = error,
         });
-        record.Account(finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens,
-            finished.Result?.CostUsd ?? (finished.Error as TaskFailedException)?.CostUsd);
+        var cost = finished.Result?.CostUsd ?? (finished.Error as TaskFailedException)?.CostUsd;
+        record.Account(finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens, cost);
+        _spent += cost ?? 0;
         record.FinishedAt = finished.At;
 
         if (finished.Result is { } result)
@@ -369,9 +383,16 @@ public sealed partial class Scheduler
         Settle(finished.Instance, TaskState.Failed, error);
     }
 
-    /// <summary>Stops dispatching, cancels running attempts and cancels everything not yet started.</summary>
-    private void StopAll(string reason)
+    /// <summary>Stops dispatching, cancels running attempts (unless <paramref name="cancelRunning"/> is false) and
+    /// cancels everything not yet started.</summary>
+    private void StopAll(string reason, bool cancelRunning = true)
     {
+        // Before the early return: a user's cancel after the budget ran out still stops the attempts left running.
+        if (cancelRunning)
+        {
+            _stop.Cancel();
+        }
+
         if (_stopping)
         {
             return;
@@ -379,7 +400,6 @@ public sealed partial class Scheduler
 
         _stopping = true;
         _stopReason = reason;
-        _stop.Cancel();
         for (var i = 0; i < _instances.Count; i++)
         {
             var record = _instances[i];

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Fanout.Providers.Images;
 using Fanout.Simulator;
 
 namespace Fanout.Tests.Simulator;

@@ -1,13 +1,24 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
 
-namespace Fanout.Simulator;
+namespace Fanout.Providers.Images;
 
-/// <summary>Writes small valid PNGs (8-bit RGB, one IDAT): a two-colour diagonal gradient, enough for a real decoder.</summary>
+/// <summary>
+/// Writes small valid PNGs (8-bit RGB, one IDAT): a two-colour diagonal gradient, enough for a real decoder. Shared by
+/// the in-process simulated generator and the HTTP simulator, so both draw the same picture for the same prompt.
+/// </summary>
 internal static class Png
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
+
+    /// <summary>Image <paramref name="index"/> of <paramref name="prompt"/>: its colours follow from the prompt's hash.</summary>
+    public static byte[] ForPrompt(string prompt, int index, int width, int height)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{prompt}\u0001{index}"));
+        return Gradient(width, height, (hash[0], hash[1], hash[2]), (hash[3], hash[4], hash[5]));
+    }
 
     public static byte[] Gradient(int width, int height, (byte R, byte G, byte B) from, (byte R, byte G, byte B) to)
     {
