@@ -67,6 +67,9 @@ internal static class CliHost
             EstimateCommand.Create(env),
             SimulateCommand.Create(env),
             PlanCommand.Create(env),
+            ResumeCommand.Create(env),
+            RunsCommand.Create(env),
+            ShowCommand.Create(env),
         };
     }
 
