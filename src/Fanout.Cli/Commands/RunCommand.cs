@@ -109,6 +109,11 @@ internal static class RunCommand
         await File.WriteAllTextAsync(reportHtml, HtmlReport.Render(report), CancellationToken.None);
 
         Summary.Write(human.Console, report);
+        foreach (var pool in providers.Pools)
+        {
+            human.Writer.WriteLine(pool.Describe());
+        }
+
         human.Writer.WriteLine($"run.json     {Display(env, runJson)}");
         human.Writer.WriteLine($"report.html  {Display(env, reportHtml)}");
         if (settings.Json)

@@ -57,7 +57,8 @@ public sealed partial class KeyPool
             DateTimeOffset? wake = null;
             if (_keys.All(k => k.Disabled is not null))
             {
-                reason = $"every key of provider '{Provider}' was rejected; last: {_keys[^1].Disabled}";
+                // The provider's own message, as for any request it refuses; the other keys' refusals said the same.
+                reason = _lastRejection ?? $"every key of provider '{Provider}' is disabled";
                 failed = [.. _queue];
                 _queue.Clear();
             }

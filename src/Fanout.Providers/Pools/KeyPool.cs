@@ -20,6 +20,7 @@ public sealed partial class KeyPool : IChatClient
     private readonly ITimer _timer;
     private readonly double[] _weights;
     private DateTimeOffset? _timerDue;
+    private string? _lastRejection;
     private int _nextInTurn;
     private long _measured;
     private double _inputAbsoluteError;
@@ -107,7 +108,11 @@ public sealed partial class KeyPool : IChatClient
             catch (KeyRejectedException e)
             {
                 // The next admission picks another key, or fails with this message when none is left.
-                Finish(key, estimate, null, k => k.Disable(e.Message));
+                Finish(key, estimate, null, k =>
+                {
+                    k.Disable(e.Message);
+                    _lastRejection = e.Message;
+                });
                 continue;
             }
             catch (Exception e) when (e is TaskFailedException { Retryable: false } || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Fanout.Providers.Pools;
 
 /// <summary>One key's counters at the end of (or during) a run.</summary>
@@ -22,4 +24,38 @@ public sealed record KeyStats(string Alias, long Sent, long Succeeded, long Rate
 /// <param name="InputError">Mean absolute relative error of the input estimate.</param>
 /// <param name="InputBias">Mean signed relative error of the input estimate.</param>
 /// <param name="ReservedPerUsed">Reserved tokens per used token.</param>
-public sealed record PoolStats(string Provider, IReadOnlyList<KeyStats> Keys, long Measured, double InputError, double InputBias, double ReservedPerUsed);
+public sealed record PoolStats(string Provider, IReadOnlyList<KeyStats> Keys, long Measured, double InputError, double InputBias, double ReservedPerUsed)
+{
+    /// <summary>One line for the run summary: requests per key alias, 429s, breakers, disabled keys, estimator error.</summary>
+    public string Describe()
+    {
+        var keys = string.Join(", ", Keys.Select(k =>
+        {
+            var notes = new List<string>();
+            if (k.RateLimited > 0)
+            {
+                notes.Add($"{k.RateLimited} × 429");
+            }
+
+            if (k.Failed > 0)
+            {
+                notes.Add($"{k.Failed} failed");
+            }
+
+            if (k.BreakerOpened > 0)
+            {
+                notes.Add($"breaker opened {k.BreakerOpened}×");
+            }
+
+            if (k.Disabled is not null)
+            {
+                notes.Add("disabled (401)");
+            }
+
+            return string.Create(CultureInfo.InvariantCulture, $"{k.Alias} {k.Succeeded}/{k.Sent}") + (notes.Count > 0 ? $" ({string.Join(", ", notes)})" : "");
+        }));
+        var estimate = Measured == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" · input estimate error {InputError * 100:F1}% (bias {InputBias * 100:+0.0;-0.0;0.0}%), reserved/used {ReservedPerUsed:F2}×");
+        return $"pool {Provider} (answered/sent): {keys}{estimate}";
+    }
+}
