@@ -98,9 +98,13 @@ public sealed partial class KeyPool
                     {
                         (ready ??= []).Add(key);
                     }
-                    else if (soonest is null || wait < soonest)
+                    else
                     {
-                        (soonest, soonestKey) = (wait, key);
+                        wake = Earliest(wake, now + wait);
+                        if (!key.ReservedAhead && (soonest is null || wait < soonest))
+                        {
+                            (soonest, soonestKey) = (wait, key);
+                        }
                     }
                 }
 
@@ -113,10 +117,10 @@ public sealed partial class KeyPool
                     // Out of patience: take the tokens now (the key goes into debt, so smaller requests stop
                     // overtaking) and send when they would have been there.
                     (chosen, delay) = (soonestKey, soonest!.Value);
+                    chosen.ReservedAhead = true;
                 }
-                else if (soonest is { } w)
+                else if (soonest is not null)
                 {
-                    wake = Earliest(wake, now + w);
                     wake = Earliest(wake, waiter.Since + _options.Patience);
                 }
 

@@ -90,7 +90,17 @@ public sealed partial class KeyPool : IChatClient
             {
                 if (grant.Delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(grant.Delay, _time, cancellationToken);
+                    try
+                    {
+                        await Task.Delay(grant.Delay, _time, cancellationToken);
+                    }
+                    finally
+                    {
+                        lock (_gate)
+                        {
+                            key.ReservedAhead = false;
+                        }
+                    }
                 }
 
                 response = await key.Key.Client.GetResponseAsync(list, sendOptions, cancellationToken);

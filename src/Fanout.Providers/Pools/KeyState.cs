@@ -46,6 +46,10 @@ internal sealed class KeyState
 
     public int InFlight { get; private set; }
 
+    /// <summary>A request has reserved ahead on this key and not been sent yet: no second one may, so that tokens
+    /// returned meanwhile (unused <c>max_tokens</c>) go to requests that fit rather than to a pre-booked schedule.</summary>
+    public bool ReservedAhead { get; set; }
+
     public DateTimeOffset CoolingUntil { get; private set; }
 
     public DateTimeOffset? BreakerOpenUntil { get; private set; }
