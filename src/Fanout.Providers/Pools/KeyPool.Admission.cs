@@ -128,7 +128,7 @@ public sealed partial class KeyPool
                 {
                     chosen.Reserve(waiter.Estimate, now);
                     _queue.Remove(node);
-                    (granted ??= []).Add((waiter, new Grant(chosen, delay)));
+                    (granted ??= []).Add((waiter, new Grant(chosen, now + delay, Ahead: delay > TimeSpan.Zero)));
                     anyOpen = _keys.Any(k => k.WaitFor(Smallest, now) == TimeSpan.Zero);
                 }
 
@@ -240,5 +240,6 @@ public sealed partial class KeyPool
         public TaskCompletionSource<Grant> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private readonly record struct Grant(KeyState Key, TimeSpan Delay);
+    /// <summary>A key reserved for a request, and when to send it (later than now only when it reserved ahead).</summary>
+    private readonly record struct Grant(KeyState Key, DateTimeOffset SendAt, bool Ahead);
 }

@@ -21,6 +21,7 @@ public sealed partial class KeyPool : IChatClient
     private readonly double[] _weights;
     private DateTimeOffset? _timerDue;
     private string? _lastRejection;
+    private int _holding;
     private int _nextInTurn;
     private long _measured;
     private double _inputAbsoluteError;
@@ -55,6 +56,18 @@ public sealed partial class KeyPool : IChatClient
     /// <summary>The key aliases, in plan order.</summary>
     public IReadOnlyList<string> Aliases => [.. _keys.Select(k => k.Alias)];
 
+    /// <summary>Requests waiting for a key now, or holding a reservation until their send time.</summary>
+    internal int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count + _holding;
+            }
+        }
+    }
+
     /// <summary>Counters per key and the estimator's error so far.</summary>
     public PoolStats Stats
     {
@@ -88,17 +101,24 @@ public sealed partial class KeyPool : IChatClient
             ChatResponse response;
             try
             {
-                if (grant.Delay > TimeSpan.Zero)
+                if (grant.Ahead)
                 {
+                    Interlocked.Increment(ref _holding);
                     try
                     {
-                        await Task.Delay(grant.Delay, _time, cancellationToken);
+                        // Measured from the grant, not from when this continuation got to run.
+                        var delay = grant.SendAt - _time.GetUtcNow();
+                        if (delay > TimeSpan.Zero)
+                        {
+                            await Task.Delay(delay, _time, cancellationToken);
+                        }
                     }
                     finally
                     {
                         lock (_gate)
                         {
                             key.ReservedAhead = false;
+                            _holding--;
                         }
                     }
                 }
