@@ -9,7 +9,7 @@ namespace Fanout.Cli.Commands;
 internal static class RunCommand
 {
     /// <summary>What <c>run</c> was asked to do.</summary>
-    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null);
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null, string? Providers = null);
 
     public static Command Create(CliEnvironment env)
     {
@@ -29,13 +29,14 @@ internal static class RunCommand
                 result.AddError("--budget-usd must be 0 or more");
             }
         });
+        var providersFile = new Option<string?>("--providers") { Description = "Use the providers of this YAML file (only a providers: section) instead of the plan's, e.g. a key pool", HelpName = "FILE" };
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, providersFile,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
-            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget)), cancellationToken));
+            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget), parse.GetValue(providersFile)), cancellationToken));
         return command;
     }
 
@@ -48,7 +49,9 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time });
+        using var providers = PlanStep.WithProviders(env, graph.Plan, settings.Providers) is { } withProviders
+            ? PlanStep.CreateProviders(env, withProviders, new ProviderOptions { Time = env.Time })
+            : null;
         if (providers is null)
         {
             return ExitCodes.Invalid;
