@@ -62,7 +62,7 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         var entry = Find(provider);
         var generator = entry.Images
             ?? throw new PlanException($"provider '{entry.Name}' ({entry.Type}) cannot generate images: use an openai or simulated provider for image tasks");
-        return new ImageTarget(generator, entry.Name, model, entry.Pricing.Find(model), entry.Key);
+        return new ImageTarget(generator, entry.Name, model, entry.Pricing.Find(model), entry.ImagesKey ?? entry.Key);
     }
 
     /// <inheritdoc />
@@ -92,6 +92,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
     {
         /// <summary>Image generation, for providers that offer it (OpenAI-compatible and simulated).</summary>
         public IImageGenerator? Images { get; init; }
+
+        /// <summary>Alias of the key image requests use (images are not pooled: the first key), when it differs from <see cref="Key"/>.</summary>
+        public string? ImagesKey { get; init; }
 
         /// <summary>The key pool, for real providers.</summary>
         public KeyPool? Pool { get; init; }

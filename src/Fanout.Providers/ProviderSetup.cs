@@ -189,6 +189,7 @@ public static partial class ProviderSetup
         return new ProviderSet.Provider(definition.Name, definition.Type, model, keyPool, pricing, string.Join(",", keyPool.Aliases), Simulated: false)
         {
             Images = anthropic ? null : new OpenAIImageGenerator(keys[0].Secret, keys[0].Endpoint),
+            ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,
         };
