@@ -105,7 +105,7 @@ internal static class RunCommand
             : await log.WhileRunning(run);
 
         // Written even when cancelled: a stopped run's report says what finished and what did not.
-        var json = report.ToJson();
+        var json = Fanout.Providers.Pools.PoolReport.AddTo(report.ToJson(), providers.Pools);
         var runJson = Path.Combine(directory, "run.json");
         var reportHtml = Path.Combine(directory, "report.html");
         await File.WriteAllTextAsync(runJson, json, CancellationToken.None);
