@@ -73,7 +73,8 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
 
         var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
         var tokens = Tokens(response.Usage);
-        var cost = tokens is { } used ? target.Price?.Cost(used) : null;
+        var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
+        var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
         var output = json
             ? ParseJson(response.Text, tokens, cost)
             : JsonSerializer.SerializeToElement(response.Text);
@@ -87,8 +88,8 @@ public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
             Output = output,
             Tokens = tokens,
             CostUsd = cost,
-            Provider = Answered(response, ProviderProperty) ?? target.Provider,
-            Model = Answered(response, ModelProperty) ?? target.Model,
+            Provider = answered.Provider,
+            Model = answered.Model,
             Key = Answered(response, KeyAliasProperty) ?? target.Key,
             Details = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
             {

@@ -62,3 +62,39 @@ public class FallbackTests
         Assert.Equal(0, backup.Count);
     }
 }
+
+public class FallbackRunTests
+{
+    [Fact]
+    public async Task A_task_whose_provider_is_unreachable_on_its_last_attempt_is_answered_and_priced_by_the_fallback()
+    {
+        var plan = Fanout.Tests.Plans.Load.Yaml("""
+            name: fallback
+            defaults: { provider: main, retry: { max_attempts: 1 } }
+            providers:
+              main:
+                type: openai
+                api_key: ${MAIN_KEY}
+                base_url: http://127.0.0.1:1/v1
+                model: gpt-4o-mini
+                fallback: [{ provider: backup, model: backup-model }]
+              backup:
+                type: simulated
+                pricing: { backup-model: { input: 1000000, output: 1000000 } }
+                models: { "*": { latency: 0ms, output_tokens: [5, 5] } }
+            tasks:
+              - { id: ask, prompt: hello }
+            """);
+        using var providers = Fanout.Providers.ProviderSetup.Create(plan, new Fanout.Providers.ProviderOptions { GetEnvironmentVariable = _ => "sk-fallback-test" });
+        var options = new RunOptions { Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)) };
+
+        var report = await new Scheduler(TaskGraph.Compile(plan), options).RunAsync();
+
+        var task = report.Tasks.Single();
+        Assert.True(task.Status == TaskState.Succeeded, task.Error);
+        Assert.Equal(("backup", "backup-model"), (task.Provider, task.Model));
+        // $1 per token at the backup's price: the cost is the backup model's, not the unreachable one's.
+        Assert.Equal(task.Tokens!.Input + task.Tokens.Output, task.CostUsd);
+        Assert.Equal(1, providers.Pools.Single().Keys.Single().Failed);
+    }
+}
