@@ -22,8 +22,9 @@ public class HttpFaultTests
         await using var server = await SimulatorServer.StartAsync(new SimulatorOptions
         {
             Port = 0,
-            // 40 requests per (fast) minute: the first 40 go at once, then one every 1.5 s of run time.
-            Keys = [new SimulatorKey("faulty", Key) { Rpm = 40 }],
+            // 20 requests per (fast) minute: the first 20 go at once, then one every 3 s of run time — low enough that
+            // 50 tasks draw 429s even when a loaded machine stretches the run (the key pool then waits them out).
+            Keys = [new SimulatorKey("faulty", Key) { Rpm = 20 }],
             Simulation = SimulatorFixture.Instant,
             Time = clock,
             // Each kind once first, so every kind is seen whatever the draws; then 20% by rate.
