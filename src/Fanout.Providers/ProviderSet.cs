@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Fanout.Providers.Pools;
 using Fanout.Providers.Pricing;
 using Fanout.Providers.Simulation;
 using Microsoft.Extensions.AI;
@@ -10,18 +11,22 @@ namespace Fanout.Providers;
 /// <param name="Type"><c>openai</c>, <c>anthropic</c> or <c>simulated</c>.</param>
 /// <param name="Simulated">Whether calls go to the in-process simulator (type simulated, no key, or simulate-all).</param>
 /// <param name="Model">The provider's default model, if any.</param>
-/// <param name="Key">Alias of the key (the variable name), never the key.</param>
+/// <param name="Key">Aliases of the keys (comma-separated; by default the variable names), never the keys.</param>
 public sealed record ProviderInfo(string Name, string Type, bool Simulated, string? Model, string? Key);
 
 /// <summary>The providers of one run; resolves prompt tasks to chat clients.</summary>
 public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, ISimulatedFaults, IDisposable
 {
     private readonly Dictionary<string, Provider> _providers;
+    private readonly Dictionary<string, IChatClient> _clients;
     private readonly ConcurrentDictionary<(string, string), ChatTarget> _targets = new();
 
     internal ProviderSet(IReadOnlyList<Provider> providers, IReadOnlyList<string> notices)
     {
         _providers = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        _clients = providers.ToDictionary(p => p.Name, p => p.Fallback.Count == 0
+            ? p.Client
+            : new FallbackChatClient(p.Client, p.Fallback, name => (_providers[name].Client, _providers[name].Model)), StringComparer.Ordinal);
         Providers = [.. providers.Select(p => new ProviderInfo(p.Name, p.Type, p.Simulated, p.Model, p.Key))];
         Notices = notices;
     }
@@ -37,6 +42,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         _providers.Values.Select(p => p.Client).OfType<ISimulatedFaults>().SelectMany(c => c.InjectedFaults)
             .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
 
+    /// <summary>Each key pool's counters and estimator error (real providers only; simulated ones have no keys).</summary>
+    public IReadOnlyList<PoolStats> Pools => [.. _providers.Values.Select(p => p.Pool).OfType<KeyPool>().Select(p => p.Stats)];
+
     /// <inheritdoc />
     public ChatTarget Resolve(string? provider, string? model)
     {
@@ -44,7 +52,7 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         var name = model ?? entry.Model
             ?? throw new PlanException($"provider '{entry.Name}' has no default model: set model on the task, in defaults, or on the provider");
         return _targets.GetOrAdd((entry.Name, name), key =>
-            new ChatTarget(entry.Client, entry.Name, key.Item2, entry.Pricing.Find(key.Item2), entry.Key));
+            new ChatTarget(_clients[entry.Name], entry.Name, key.Item2, entry.Pricing.Find(key.Item2), entry.Key));
     }
 
     /// <inheritdoc />
@@ -54,7 +62,7 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         var entry = Find(provider);
         var generator = entry.Images
             ?? throw new PlanException($"provider '{entry.Name}' ({entry.Type}) cannot generate images: use an openai or simulated provider for image tasks");
-        return new ImageTarget(generator, entry.Name, model, entry.Pricing.Find(model), entry.Key);
+        return new ImageTarget(generator, entry.Name, model, entry.Pricing.Find(model), entry.ImagesKey ?? entry.Key);
     }
 
     /// <inheritdoc />
@@ -84,5 +92,14 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
     {
         /// <summary>Image generation, for providers that offer it (OpenAI-compatible and simulated).</summary>
         public IImageGenerator? Images { get; init; }
+
+        /// <summary>Alias of the key image requests use (images are not pooled: the first key), when it differs from <see cref="Key"/>.</summary>
+        public string? ImagesKey { get; init; }
+
+        /// <summary>The key pool, for real providers.</summary>
+        public KeyPool? Pool { get; init; }
+
+        /// <summary>Provider/model pairs tried in turn when this one cannot answer.</summary>
+        public IReadOnlyList<FallbackTarget> Fallback { get; init; } = [];
     }
 }

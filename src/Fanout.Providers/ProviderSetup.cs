@@ -3,6 +3,7 @@ using Fanout.Providers.Anthropic;
 using Fanout.Providers.Config;
 using Fanout.Providers.Images;
 using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
 using Fanout.Providers.Pricing;
 using Fanout.Providers.Simulation;
 using Microsoft.Extensions.AI;
@@ -93,6 +94,12 @@ public static partial class ProviderSetup
         }
 
         CheckReferences(plan, providers, problems);
+        foreach (var (provider, step) in providers.SelectMany(p => p.Fallback.Select(f => (p, f))).Where(x => providers.All(p => p.Name != x.f.Provider)))
+        {
+            problems.Add(new($"provider '{provider.Name}': fallback provider '{step.Provider}' is not declared{Names.DidYouMean(step.Provider, providers.Select(p => p.Name))}",
+                plan.Providers.First(d => d.Name == provider.Name).Location));
+        }
+
         return problems.Count > 0 ? throw new PlanException(problems) : new ProviderSet(providers, notices);
     }
 
@@ -108,7 +115,7 @@ public static partial class ProviderSetup
 
         var before = problems.Count;
         var simulated = definition.Type == "simulated";
-        entry.Allow([.. CommonFields, .. simulated ? SimulationConfig.Fields : RemoteFields]);
+        entry.Allow([.. CommonFields, .. simulated ? SimulationConfig.Fields : [.. RemoteFields, .. PoolConfig.ProviderFields]]);
         var model = entry.String("model");
         var pricing = entry.Has("pricing") ? PricingTable.BuiltIn.With(PricingConfig.Read(entry.Child("pricing"))) : PricingTable.BuiltIn;
         var simulation = SimulationConfig.Read(simulated ? entry : entry.Child("simulate"));
@@ -122,14 +129,28 @@ public static partial class ProviderSetup
             return problems.Count > before ? null : Simulator(definition, model, simulation, pricing, options);
         }
 
-        // A real provider: find its key.
-        var keyReference = entry.String("api_key") ?? $"${{{DefaultKeyVariable(definition.Type)}}}";
-        var (key, alias, missing) = ExpandKey(keyReference, options);
-        var baseUrl = entry.String("base_url") is { } url ? Expand(url, options, out _) : null;
-        Uri? endpoint = null;
-        if (baseUrl is not null && (!Uri.TryCreate(baseUrl, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+        // A real provider: a pool of its keys (one api_key is a pool of one).
+        var pool = PoolConfig.Read(entry, $"${{{DefaultKeyVariable(definition.Type)}}}");
+        var providerUrl = Url(entry, "base_url", entry.String("base_url"), options);
+        var keys = new List<(string Alias, string Secret, Uri? Endpoint, KeyDefinition Definition)>();
+        var missing = new List<string>();
+        for (var i = 0; i < pool.Keys.Count; i++)
         {
-            entry.Problem($"{entry.Where("base_url")} must be an http(s) URL");
+            var key = pool.Keys[i];
+            var endpoint = key.BaseUrl is { } own ? Url(entry, $"keys[{i}].base_url", own, options) : providerUrl;
+            var (secret, variables, unset) = ExpandKey(key.KeyReference, options);
+            if (secret is null)
+            {
+                missing.Add(unset!);
+                continue;
+            }
+
+            if (!key.KeyReference.Contains("${", StringComparison.Ordinal))
+            {
+                notices.Add($"{subject}: api_key is written in the plan itself; prefer a reference such as ${{{DefaultKeyVariable(definition.Type)}}}");
+            }
+
+            keys.Add((key.Alias ?? variables, secret, endpoint, key));
         }
 
         if (problems.Count > before)
@@ -137,24 +158,58 @@ public static partial class ProviderSetup
             return null;
         }
 
-        if (key is null)
+        if (keys.Count == 0)
         {
-            notices.Add($"{subject} ({definition.Type}): {missing} is not set — using the built-in simulated provider (no network, synthetic output)");
+            notices.Add($"{subject} ({definition.Type}): {string.Join(", ", missing)} is not set — using the built-in simulated provider (no network, synthetic output)");
             return Simulator(definition, model, simulation, pricing, options);
         }
 
-        if (!keyReference.Contains("${", StringComparison.Ordinal))
+        if (missing.Count > 0)
         {
-            notices.Add($"{subject}: api_key is written in the plan itself; prefer a reference such as ${{{DefaultKeyVariable(definition.Type)}}}");
+            notices.Add($"{subject}: {string.Join(", ", missing)} not set — running with {keys.Count} of {pool.Keys.Count} keys");
         }
 
-        IChatClient client = definition.Type == "openai"
-            ? new OpenAIChatClient(key, endpoint, model ?? "gpt-4o-mini")
-            : new AnthropicChatClient(key, endpoint, model);
-        return new ProviderSet.Provider(definition.Name, definition.Type, model, client, pricing, alias, Simulated: false)
+        var anthropic = definition.Type == "anthropic";
+        var poolKeys = keys.Select(k =>
         {
-            Images = definition.Type == "openai" ? new OpenAIImageGenerator(key, endpoint) : null,
+            var sink = new RateHeaderSink();
+            IChatClient client = anthropic
+                ? new AnthropicChatClient(k.Secret, k.Endpoint, model, sink)
+                : new OpenAIChatClient(k.Secret, k.Endpoint, model ?? "gpt-4o-mini", transport: null, sink);
+            return new PoolKey(k.Alias, client, sink) { Weight = k.Definition.Weight, Limits = k.Definition.Limits };
+        }).ToList();
+        var keyPool = new KeyPool(definition.Name, poolKeys, new PoolOptions
+        {
+            Time = options.Time,
+            Routing = pool.Routing,
+            Adaptive = pool.Adaptive,
+            // What is actually sent when a task sets no max_tokens: Anthropic requires one, OpenAI meters what is produced.
+            DefaultOutputEstimate = anthropic ? AnthropicChatClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
+        });
+        return new ProviderSet.Provider(definition.Name, definition.Type, model, keyPool, pricing, string.Join(",", keyPool.Aliases), Simulated: false)
+        {
+            Images = anthropic ? null : new OpenAIImageGenerator(keys[0].Secret, keys[0].Endpoint),
+            ImagesKey = keys[0].Alias,
+            Pool = keyPool,
+            Fallback = pool.Fallback,
         };
+    }
+
+    private static Uri? Url(ConfigReader entry, string field, string? text, ProviderOptions options)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var expanded = Expand(text, options, out _);
+        if (!Uri.TryCreate(expanded, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            entry.Problem($"{entry.Where(field)} must be an http(s) URL");
+            return null;
+        }
+
+        return url;
     }
 
     private static ProviderSet.Provider Simulator(ProviderDefinition definition, string? model, SimulationSettings settings, PricingTable pricing, ProviderOptions options) =>

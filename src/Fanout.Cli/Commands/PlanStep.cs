@@ -63,6 +63,36 @@ internal static class PlanStep
         }
     }
 
+    /// <summary>
+    /// <paramref name="plan"/> with its <c>providers</c> replaced by those of <paramref name="path"/> (a YAML file holding
+    /// only <c>providers:</c>, read by the plan reader so errors carry that file's lines), or null after printing every problem.
+    /// </summary>
+    public static PlanDefinition? WithProviders(CliEnvironment env, PlanDefinition plan, string? path)
+    {
+        if (path is null)
+        {
+            return plan;
+        }
+
+        var full = env.FullPath(path);
+        try
+        {
+            // Appended, not prepended, so that line numbers in errors are the file's own.
+            var text = File.ReadAllText(full) + "\nname: providers\ntasks: [{ id: providers_file, prompt: none }]\n";
+            return plan with { Providers = PlanLoader.Parse(text, full, Path.GetDirectoryName(full)).Providers };
+        }
+        catch (PlanException e)
+        {
+            WriteDiagnostics(env.Error, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Error.WriteLine($"{path}: error: cannot read the providers file: {e.Message}");
+        }
+
+        return null;
+    }
+
     /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)
     {

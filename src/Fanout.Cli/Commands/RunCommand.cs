@@ -20,6 +20,9 @@ internal static class RunCommand
 
         /// <summary><c>--resume [ID]</c>: a run id, "" for the plan's latest run, null for a new run.</summary>
         public string? Resume { get; init; }
+
+        /// <summary><c>--providers FILE</c>: providers (e.g. a key pool) that replace the plan's.</summary>
+        public string? Providers { get; init; }
     }
 
     public static Command Create(CliEnvironment env)
@@ -48,9 +51,10 @@ internal static class RunCommand
             HelpName = "RUN_ID",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        var providersFile = new Option<string?>("--providers") { Description = "Use the providers of this YAML file (only a providers: section) instead of the plan's, e.g. a key pool", HelpName = "FILE" };
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
@@ -59,6 +63,7 @@ internal static class RunCommand
             Store = parse.GetValue(store),
             NoCache = parse.GetValue(noCache),
             Resume = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "",
+            Providers = parse.GetValue(providersFile),
         }, cancellationToken));
         return command;
     }
@@ -72,7 +77,9 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time });
+        using var providers = PlanStep.WithProviders(env, graph.Plan, settings.Providers) is { } withProviders
+            ? PlanStep.CreateProviders(env, withProviders, new ProviderOptions { Time = env.Time })
+            : null;
         if (providers is null)
         {
             return ExitCodes.Invalid;
@@ -148,13 +155,18 @@ internal static class RunCommand
             : await log.WhileRunning(run);
 
         // Written even when cancelled: a stopped run's report says what finished and what did not.
-        var json = report.ToJson();
+        var json = Fanout.Providers.Pools.PoolReport.AddTo(report.ToJson(), providers.Pools);
         var runJson = Path.Combine(directory, "run.json");
         var reportHtml = Path.Combine(directory, "report.html");
         await File.WriteAllTextAsync(runJson, json, CancellationToken.None);
         await File.WriteAllTextAsync(reportHtml, HtmlReport.Render(report), CancellationToken.None);
 
         Summary.Write(human.Console, report);
+        foreach (var pool in providers.Pools)
+        {
+            human.Writer.WriteLine(pool.Describe());
+        }
+
         human.Writer.WriteLine($"run.json     {Display(env, runJson)}");
         human.Writer.WriteLine($"report.html  {Display(env, reportHtml)}");
         if (settings.Json)

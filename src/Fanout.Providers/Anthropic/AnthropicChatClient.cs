@@ -4,6 +4,7 @@ using Anthropic;
 using Anthropic.Core;
 using Anthropic.Exceptions;
 using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Providers.Anthropic;
@@ -30,6 +31,12 @@ public sealed class AnthropicChatClient : DelegatingChatClient
         : base(Create(apiKey, baseUrl, defaultModel, httpClient))
     {
         _secret = apiKey;
+    }
+
+    /// <summary>A client whose responses' rate-limit headers go to <paramref name="headers"/>.</summary>
+    internal AnthropicChatClient(string apiKey, Uri? baseUrl, string? defaultModel, RateHeaderSink headers)
+        : this(apiKey, baseUrl, defaultModel, new HttpClient(new RateHeaderHandler(headers)))
+    {
     }
 
     /// <inheritdoc />
@@ -69,9 +76,13 @@ public sealed class AnthropicChatClient : DelegatingChatClient
         var status = (int)e.StatusCode;
         var detail = OpenAIErrors.Scrub(OpenAIErrors.ProviderMessage(e.ResponseBody) ?? e.Message, secret);
         var message = $"Anthropic HTTP {status}: {detail}";
-        return e.StatusCode == HttpStatusCode.TooManyRequests
-            ? new RateLimitedException(message)
-            : new TaskFailedException(message, retryable: status is 408 or 409 or >= 500);
+        return e.StatusCode switch
+        {
+            HttpStatusCode.TooManyRequests => new RateLimitedException(message),
+            HttpStatusCode.Unauthorized => new KeyRejectedException(message),
+            HttpStatusCode.BadRequest when ContextWindowException.Matches(null, detail) => new ContextWindowException(message),
+            _ => new TaskFailedException(message, retryable: status is 408 or 409 or >= 500),
+        };
     }
 
     private static IChatClient Create(string apiKey, Uri? baseUrl, string? defaultModel, HttpClient? httpClient)

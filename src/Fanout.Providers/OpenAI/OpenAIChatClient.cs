@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Fanout.Providers.Pools;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAIChat = OpenAI.Chat;
@@ -28,7 +29,7 @@ public sealed class OpenAIChatClient : WholeResponseChatClient
     {
     }
 
-    internal OpenAIChatClient(string apiKey, Uri? endpoint, string defaultModel, PipelineTransport? transport)
+    internal OpenAIChatClient(string apiKey, Uri? endpoint, string defaultModel, PipelineTransport? transport, RateHeaderSink? headers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(apiKey);
         _secret = apiKey;
@@ -43,6 +44,11 @@ public sealed class OpenAIChatClient : WholeResponseChatClient
         if (transport is not null)
         {
             _options.Transport = transport;
+        }
+
+        if (headers is not null)
+        {
+            _options.AddPolicy(new RateHeaderPolicy(headers), PipelinePosition.PerTry);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.ClientModel;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Fanout.Providers.Pools;
 
 namespace Fanout.Providers.OpenAI;
 
@@ -44,6 +44,16 @@ internal static partial class OpenAIErrors
         if (status == 429)
         {
             return new RateLimitedException(message, RetryAfter(response));
+        }
+
+        if (status == 401)
+        {
+            return new KeyRejectedException(message);
+        }
+
+        if (status == 400 && ContextWindowException.Matches(ErrorCode(response?.Content?.ToString()), detail))
+        {
+            return new ContextWindowException(message);
         }
 
         var retryable = status is 0 or 408 or 409 or >= 500;
@@ -93,24 +103,24 @@ internal static partial class OpenAIErrors
         return body.Length <= 300 ? body : body[..300] + "…";
     }
 
-    private static TimeSpan? RetryAfter(System.ClientModel.Primitives.PipelineResponse? response)
+    private static TimeSpan? RetryAfter(System.ClientModel.Primitives.PipelineResponse? response) =>
+        response is null ? null : RateHeaders.RetryAfter(name => response.Headers.TryGetValue(name, out var value) ? value : null, now: null);
+
+    /// <summary>The <c>error.code</c> of an OpenAI-style error body, when there is one.</summary>
+    internal static string? ErrorCode(string? body)
     {
-        if (response is null)
+        try
+        {
+            using var document = JsonDocument.Parse(body ?? "");
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+                ? code.GetString() : null;
+        }
+        catch (JsonException)
         {
             return null;
         }
-
-        if (response.Headers.TryGetValue("retry-after-ms", out var ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
-        {
-            return TimeSpan.FromMilliseconds(milliseconds);
-        }
-
-        if (response.Headers.TryGetValue("retry-after", out var seconds) && double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
-        {
-            return TimeSpan.FromSeconds(s);
-        }
-
-        return null;
     }
 
     // sk-…, sk-proj-…, and masked forms such as sk-abc***wxyz.

@@ -19,6 +19,21 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
     /// <summary>Start of the error message for JSON that does not match the task's schema; a retry quotes the errors back.</summary>
     internal const string SchemaMismatchMessage = "output does not match the schema";
 
+    /// <summary><see cref="ChatOptions.AdditionalProperties"/> entry carrying the task instance id, for sticky key routing.</summary>
+    public const string StickyKeyProperty = "fanout.sticky_key";
+
+    /// <summary><see cref="ChatOptions.AdditionalProperties"/> entry set to true on the task's last attempt (a <c>fallback:</c> chain may then step in).</summary>
+    public const string FinalAttemptProperty = "fanout.final_attempt";
+
+    /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry naming the key alias that answered.</summary>
+    public const string KeyAliasProperty = "fanout.key";
+
+    /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry naming the provider that answered, when a fallback did.</summary>
+    public const string ProviderProperty = "fanout.provider";
+
+    /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry naming the model that answered, when a fallback did.</summary>
+    public const string ModelProperty = "fanout.model";
+
     private const int QuotedErrorLength = 300;
 
     // Schema errors are the repair instructions themselves, so more of them are quoted than of a parser message.
@@ -49,11 +64,17 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
             ResponseFormat = !json ? null
                 : body.Schema is { } raw ? ChatResponseFormat.ForJsonSchema(raw, SchemaName(context.Task.Id))
                 : ChatResponseFormat.Json,
+            AdditionalProperties = new()
+            {
+                [StickyKeyProperty] = context.InstanceId,
+                [FinalAttemptProperty] = context.Attempt >= (context.Task.Retry ?? context.Plan.Defaults.Retry).MaxAttempts,
+            },
         };
 
         var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
         var tokens = Tokens(response.Usage);
-        var cost = tokens is { } used ? target.Price?.Cost(used) : null;
+        var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
+        var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
         var output = json
             ? ParseJson(response.Text, tokens, cost)
             : JsonSerializer.SerializeToElement(response.Text);
@@ -67,15 +88,18 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
             Output = output,
             Tokens = tokens,
             CostUsd = cost,
-            Provider = target.Provider,
-            Model = target.Model,
-            Key = target.Key,
+            Provider = answered.Provider,
+            Model = answered.Model,
+            Key = Answered(response, KeyAliasProperty) ?? target.Key,
             Details = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
             {
                 ["finish_reason"] = response.FinishReason?.Value,
             }),
         };
     }
+
+    private static string? Answered(ChatResponse response, string property) =>
+        response.AdditionalProperties?.TryGetValue(property, out var value) == true ? value as string : null;
 
     private static JsonSchema? CompileSchema(PromptBody body)
     {

@@ -44,7 +44,7 @@ public class AnthropicChatClientTests
     public async Task Http_errors_map_to_failures_that_are_retryable_only_when_a_retry_can_help(int status, bool retryable)
     {
         using var client = Client(new CannedHandler((HttpStatusCode)status, """{"type":"error","error":{"type":"x","message":"something is wrong"}}"""));
-        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
         Assert.Equal(retryable, e.Retryable);
         Assert.Equal($"Anthropic HTTP {status}: something is wrong", e.Message);
     }
@@ -63,7 +63,7 @@ public class AnthropicChatClientTests
     {
         var body = """{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key KEY"}}""".Replace("KEY", Key, StringComparison.Ordinal);
         using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, body));
-        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
         Assert.Contains("invalid x-api-key", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("TESTKEY", e.ToString(), StringComparison.Ordinal);
     }

@@ -79,7 +79,7 @@ public class OpenAIChatClientTests
     public async Task Http_errors_map_to_failures_that_are_retryable_only_when_a_retry_can_help(int status, bool retryable)
     {
         using var client = Client(new CannedHandler((HttpStatusCode)status, """{"error":{"message":"something is wrong","type":"x"}}"""));
-        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.Equal(retryable, e.Retryable);
         Assert.Equal($"OpenAI HTTP {status}: something is wrong", e.Message);
     }
@@ -101,7 +101,7 @@ public class OpenAIChatClientTests
         var body = """{"error":{"message":"Incorrect API key provided: KEY. Also sk-proj-TES************mnop.","code":"invalid_api_key"}}"""
             .Replace("KEY", Key, StringComparison.Ordinal);
         using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, body));
-        var e = await Assert.ThrowsAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.False(e.Retryable);
         Assert.Contains("Incorrect API key provided", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("TESTKEY", e.ToString(), StringComparison.Ordinal);

@@ -88,7 +88,7 @@ public class ProviderSetupTests
     {
         var set = ProviderSetup.Create(Plan(Provider("llm", """{"type":"openai","model":"gpt-4o"}""")), Env(("OPENAI_API_KEY", Secret)));
         var target = set.Resolve("llm", null);
-        Assert.IsType<Fanout.Providers.OpenAI.OpenAIChatClient>(target.Client);
+        Assert.Equal(["OPENAI_API_KEY"], Assert.IsType<Fanout.Providers.Pools.KeyPool>(target.Client).Aliases);
         Assert.Equal("OPENAI_API_KEY", target.Key);
         Assert.Empty(set.Notices);
     }
@@ -109,7 +109,7 @@ public class ProviderSetupTests
         var set = ProviderSetup.Create(valid, options);
         var seen = string.Join("\n", set.Notices) + JsonSerializer.Serialize(set.Providers)
             + set.Resolve("a", null) + set.Resolve("b", null);
-        Assert.IsType<Fanout.Providers.Anthropic.AnthropicChatClient>(set.Resolve("b", null).Client);
+        Assert.Equal(["ANTHROPIC_API_KEY"], Assert.IsType<Fanout.Providers.Pools.KeyPool>(set.Resolve("b", null).Client).Aliases);
         Assert.Equal("ANTHROPIC_API_KEY", set.Resolve("b", null).Key);
         Assert.DoesNotContain("SECRETVALUE", seen, StringComparison.Ordinal);
         Assert.Contains("MY_KEY", seen, StringComparison.Ordinal);

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Fanout.Providers;
+using Fanout.Providers.Anthropic;
+using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
+using Fanout.Simulator;
+using Fanout.Tests.Faults;
+using Fanout.Tests.Simulator;
+using Microsoft.Extensions.AI;
+
+namespace Fanout.Tests.Pools;
+
+/// <summary>Pools over the simulator's HTTP server with the official SDKs; server and client share a clock 100× faster than real time.</summary>
+public class HttpPoolTests
+{
+    private static readonly string[] Secrets = ["sk-pool-http-ONE", "sk-pool-http-TWO", "sk-pool-http-THREE"];
+
+    private static async Task<SimulatorServer> Start(TimeProvider clock, int rpm) => await SimulatorServer.StartAsync(new SimulatorOptions
+    {
+        Port = 0,
+        Keys = [.. Secrets.Select((s, i) => new SimulatorKey($"sim-{i + 1}", s) { Rpm = rpm })],
+        Simulation = SimulatorFixture.Instant,
+        Time = clock,
+    });
+
+    private static ProviderSet Providers(SimulatorServer server, TimeProvider clock, string limits) => ProviderSetup.Create(
+        new PlanDefinition
+        {
+            Name = "p",
+            Providers = [new ProviderDefinition
+            {
+                Name = "llm",
+                Type = "openai",
+                Config = JsonDocument.Parse($$"""
+                    {"type":"openai","model":"gpt-4o-mini","base_url":"{{new Uri(server.Address, "v1")}}","limits":"{{limits}}",
+                     "keys":[{"alias":"one","api_key":"${K0}"{{(limits == "declared" ? ",\"rpm\":30" : "")}}},
+                             {"alias":"two","api_key":"${K1}"{{(limits == "declared" ? ",\"rpm\":30" : "")}}},
+                             {"alias":"three","api_key":"${K2}"{{(limits == "declared" ? ",\"rpm\":30" : "")}}}]}
+                    """).RootElement.Clone(),
+            }],
+        },
+        new ProviderOptions { Time = clock, GetEnvironmentVariable = name => Secrets[name[1] - '0'] });
+
+    [Theory]
+    [InlineData("declared")]
+    [InlineData("adaptive")]
+    public async Task A_three_key_pool_spreads_requests_over_every_key_without_a_429(string limits)
+    {
+        var clock = new FastClock(100);
+        await using var server = await Start(clock, rpm: 30);
+        using var providers = Providers(server, clock, limits);
+        var client = providers.Resolve("llm", null).Client;
+
+        // 120 requests, far beyond one minute's burst of the three keys (90): the pool must pace them.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 120).Select(i =>
+            client.GetResponseAsync([new ChatMessage(ChatRole.User, $"question {i}")], new ChatOptions { MaxOutputTokens = 40 })));
+
+        var stats = providers.Pools.Single();
+        Assert.Equal(120, answers.Length);
+        Assert.All(stats.Keys, k => Assert.True(k.Succeeded >= 30, $"{k.Alias}: {k.Succeeded}"));
+        Assert.Equal(0, stats.Keys.Sum(k => k.RateLimited));
+        Assert.Equal(["one", "three", "two"], answers.Select(a => (string)a.AdditionalProperties![PromptExecutor.KeyAliasProperty]!).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task OpenAI_responses_report_their_rate_limit_headers_and_429s_their_retry_after()
+    {
+        await using var server = await Start(TimeProvider.System, rpm: 1);
+        var sink = new RateHeaderSink();
+        var seen = new List<(int Status, string? Limit, string? RetryAfter)>();
+        sink.Listen((status, header) => seen.Add((status, header("x-ratelimit-limit-requests"), header("retry-after-ms"))));
+        using var client = new OpenAIChatClient(Secrets[0], new Uri(server.Address, "v1"), "gpt-4o-mini", transport: null, sink);
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+        await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "again")]));
+
+        Assert.Equal((200, "1", null), seen[0]);
+        Assert.Equal(429, seen[1].Status);
+        Assert.InRange(double.Parse(seen[1].RetryAfter!, System.Globalization.CultureInfo.InvariantCulture), 1, 60_000);
+    }
+
+    [Fact]
+    public async Task Anthropic_responses_report_their_rate_limit_headers()
+    {
+        await using var server = await Start(TimeProvider.System, rpm: 50);
+        var sink = new RateHeaderSink();
+        var seen = new List<(int Status, string? Limit, string? Reset)>();
+        sink.Listen((status, header) => seen.Add((status, header("anthropic-ratelimit-requests-limit"), header("anthropic-ratelimit-requests-reset"))));
+        using var client = new AnthropicChatClient(Secrets[0], server.Address, "claude-sonnet-4", sink);
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        var (status, limit, reset) = Assert.Single(seen);
+        Assert.Equal((200, "50"), (status, limit));
+        Assert.True(DateTimeOffset.TryParse(reset, System.Globalization.CultureInfo.InvariantCulture, out _), reset);
+    }
+
+    [Fact]
+    public async Task A_pool_key_the_server_rejects_is_disabled_and_the_others_answer()
+    {
+        await using var server = await Start(TimeProvider.System, rpm: 1000);
+        var config = JsonDocument.Parse($$"""
+            {"type":"openai","model":"gpt-4o-mini","base_url":"{{new Uri(server.Address, "v1")}}","routing":"round-robin",
+             "keys":[{"alias":"wrong","api_key":"${BAD}"},{"alias":"right","api_key":"${GOOD}"}]}
+            """).RootElement.Clone();
+        using var providers = ProviderSetup.Create(new PlanDefinition { Name = "p", Providers = [new ProviderDefinition { Name = "llm", Type = "openai", Config = config }] },
+            new ProviderOptions { GetEnvironmentVariable = name => name == "BAD" ? "sk-not-a-simulator-key" : Secrets[0] });
+        var client = providers.Resolve("llm", null).Client;
+
+        for (var i = 0; i < 3; i++)
+        {
+            await client.GetResponseAsync([new ChatMessage(ChatRole.User, $"q{i}")]);
+        }
+
+        var wrong = providers.Pools.Single().Keys[0];
+        Assert.Equal(1, wrong.Sent);
+        Assert.Equal("OpenAI HTTP 401: Incorrect API key provided.", wrong.Disabled);
+        Assert.Equal(3, providers.Pools.Single().Keys[1].Succeeded);
+    }
+}
