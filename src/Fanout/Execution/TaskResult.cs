@@ -44,6 +44,15 @@ public sealed record TaskResult
     /// <summary>Files the attempt wrote (generated images…), relative to the run's output directory, '/'-separated.</summary>
     public ImmutableArray<string> Artifacts { get; init; } = [];
 
+    /// <summary>The result-cache key this result may be stored under (set by <see cref="CachingExecutor"/> on a miss).</summary>
+    public string? CacheKey { get; init; }
+
+    /// <summary>Whether this result was reused from the result cache instead of being produced.</summary>
+    public bool CacheHit { get; init; }
+
+    /// <summary>For a cache hit: what producing the result originally cost.</summary>
+    public decimal? CostSavedUsd { get; init; }
+
     private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null);
     private static readonly TaskResult Empty = new() { Output = JsonNull };
 

@@ -104,6 +104,9 @@ public sealed record PlanDefinition
     /// <summary>Most the run may spend, in US dollars (<c>budget_usd</c>); null: no limit. The CLI's <c>--budget-usd</c> wins.</summary>
     public decimal? BudgetUsd { get; init; }
 
+    /// <summary>Plan-wide result-cache switch (a task's own <c>cache:</c> wins); null keeps the per-kind defaults.</summary>
+    public bool? Cache { get; init; }
+
     /// <summary>The tasks, in file order.</summary>
     public ImmutableArray<TaskDefinition> Tasks { get; init; } = [];
 

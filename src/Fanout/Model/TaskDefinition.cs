@@ -65,6 +65,14 @@ public sealed record TaskDefinition
     /// <summary>Dynamic fan-out, or null.</summary>
     public ForeachSpec? Foreach { get; init; }
 
+    /// <summary>Whether the result may be reused from the result cache; null takes the plan's, else the per-kind
+    /// default (see <see cref="CachePolicy"/>).</summary>
+    public bool? Cache { get; init; }
+
+    /// <summary>Declares a process task's result a function of its argv, stdin, env and input files only, which makes
+    /// it cacheable by default.</summary>
+    public bool Pure { get; init; }
+
     /// <summary>Expected duration of one attempt, used for critical-path priority and <c>estimate</c>.</summary>
     public TimeSpan? Estimate { get; init; }
 

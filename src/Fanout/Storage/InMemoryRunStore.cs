@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+
+namespace Fanout.Storage;
+
+/// <summary>
+/// A store in process memory: for tests and for runs that need no durability. A batch is applied under one lock, so
+/// readers see all of it or none of it, like a transaction.
+/// </summary>
+public sealed class InMemoryRunStore : IRunStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Run, string Instance), InstanceRecord> _instances = [];
+    private readonly Dictionary<(string Run, string Instance, int Attempt), AttemptRecord> _attempts = [];
+    private readonly Dictionary<string, List<EventRecord>> _events = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task AppendAsync(JournalBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var run in batch.Runs)
+            {
+                _runs[run.RunId] = run;
+            }
+
+            foreach (var instance in batch.Instances)
+            {
+                _instances[(instance.RunId, instance.InstanceId)] = instance;
+            }
+
+            foreach (var attempt in batch.Attempts)
+            {
+                _attempts[(attempt.RunId, attempt.InstanceId, attempt.Attempt)] = attempt;
+            }
+
+            foreach (var e in batch.Events)
+            {
+                if (!_events.TryGetValue(e.RunId, out var list))
+                {
+                    _events[e.RunId] = list = [];
+                }
+
+                list.Add(e);
+            }
+
+            foreach (var entry in batch.Cache)
+            {
+                _cache[entry.Key] = entry;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_runs.GetValueOrDefault(runId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunRecord>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_lock)
+        {
+            IReadOnlyList<RunRecord> runs = _runs.Values
+                .Where(r => query.Plan is null || r.Plan == query.Plan)
+                .OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal)
+                .Take(query.Limit)
+                .ToList();
+            return Task.FromResult(runs);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<RunJournal?> LoadAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_runs.TryGetValue(runId, out var run))
+            {
+                return Task.FromResult<RunJournal?>(null);
+            }
+
+            return Task.FromResult<RunJournal?>(new RunJournal
+            {
+                Run = run,
+                Instances = [.. _instances.Values.Where(i => i.RunId == runId)],
+                Attempts = [.. _attempts.Values.Where(a => a.RunId == runId)
+                    .OrderBy(a => a.InstanceId, StringComparer.Ordinal).ThenBy(a => a.Attempt)],
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<EventRecord>> ReadEventsAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<EventRecord> events = _events.TryGetValue(runId, out var list) ? [.. list] : ImmutableArray<EventRecord>.Empty;
+            return Task.FromResult(events);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CacheEntry?> GetCachedAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_cache.GetValueOrDefault(key));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,11 @@
+using Fanout.Storage;
+
+namespace Fanout.Tests.Storage;
+
+/// <summary>The store contract against <see cref="InMemoryRunStore"/>.</summary>
+public sealed class InMemoryRunStoreTests : RunStoreContract
+{
+    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(new InMemoryRunStore());
+
+    protected override Task<IRunStore> ReopenAsync(IRunStore store) => Task.FromResult(store);
+}

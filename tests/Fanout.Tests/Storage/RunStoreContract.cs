@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Fanout.Storage;
+
+namespace Fanout.Tests.Storage;
+
+/// <summary>
+/// The behaviour every <see cref="IRunStore"/> must have. Subclass it with a store factory (in-memory, SQLite,
+/// PostgreSQL) and the whole suite runs against that implementation. Each test gets a fresh, empty store from
+/// <see cref="CreateStoreAsync"/>; <see cref="ReopenAsync"/> returns a store over the same data (a new connection
+/// for durable stores; the same instance for in-memory).
+/// </summary>
+public abstract class RunStoreContract : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    /// <summary>The store under test.</summary>
+    protected IRunStore Store { get; private set; } = null!;
+
+    /// <summary>Creates a fresh, empty store.</summary>
+    protected abstract Task<IRunStore> CreateStoreAsync();
+
+    /// <summary>Closes <paramref name="store"/> if it is durable and opens a new one over the same data.</summary>
+    protected abstract Task<IRunStore> ReopenAsync(IRunStore store);
+
+    /// <inheritdoc />
+    public async Task InitializeAsync() => Store = await CreateStoreAsync();
+
+    /// <inheritdoc />
+    public async Task DisposeAsync() => await Store.DisposeAsync();
+
+    protected static RunRecord Run(string id, string plan = "p", DateTimeOffset? at = null, string status = RunStatuses.Running) => new()
+    {
+        RunId = id,
+        Plan = plan,
+        PlanHash = "h-" + plan,
+        PlanText = "name: " + plan,
+        InputsJson = """{"a":1}""",
+        Status = status,
+        StartedAt = at ?? T0,
+    };
+
+    protected static InstanceRecord Instance(string run, string id, TaskState state, string? result = null, int? index = null) => new()
+    {
+        RunId = run,
+        InstanceId = index is { } i ? $"{id}[{i}]" : id,
+        TaskId = id,
+        ItemIndex = index,
+        DefinitionHash = "d-" + id,
+        State = state,
+        ResultJson = result,
+        UpdatedAt = T0,
+    };
+
+    private static JournalBatch Batch(params object[] rows)
+    {
+        var batch = new JournalBatch();
+        foreach (var row in rows)
+        {
+            switch (row)
+            {
+                case RunRecord r: batch.Runs.Add(r); break;
+                case InstanceRecord i: batch.Instances.Add(i); break;
+                case AttemptRecord a: batch.Attempts.Add(a); break;
+                case EventRecord e: batch.Events.Add(e); break;
+                case CacheEntry c: batch.Cache.Add(c); break;
+            }
+        }
+
+        return batch;
+    }
+
+    [Fact]
+    public async Task Unknown_run_is_null()
+    {
+        Assert.Null(await Store.GetRunAsync("nope"));
+        Assert.Null(await Store.LoadAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Run_row_round_trips_every_field()
+    {
+        var run = Run("r1") with { PlanPath = "/x/plan.yaml", FinishedAt = T0.AddSeconds(3), Status = "succeeded", CostUsd = 1.25m };
+        await Store.AppendAsync(Batch(run));
+        Store = await ReopenAsync(Store);
+        Assert.Equal(run, await Store.GetRunAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Rows_are_upserted_by_key()
+    {
+        await Store.AppendAsync(Batch(Run("r1"), Instance("r1", "a", TaskState.Running)));
+        await Store.AppendAsync(Batch(Run("r1", status: "failed"), Instance("r1", "a", TaskState.Failed) with { Error = "boom" }));
+        var journal = await Store.LoadAsync("r1");
+        Assert.Equal("failed", journal!.Run.Status);
+        var instance = Assert.Single(journal.Instances);
+        Assert.Equal(TaskState.Failed, instance.State);
+        Assert.Equal("boom", instance.Error);
+    }
+
+    [Fact]
+    public async Task Instances_and_attempts_load_with_every_field()
+    {
+        var item = Instance("r1", "fan", TaskState.Succeeded, """{"output":"x"}""", index: 2);
+        var attempt = new AttemptRecord
+        {
+            RunId = "r1", InstanceId = "fan[2]", Attempt = 1, StartedAt = T0, FinishedAt = T0.AddMilliseconds(1500),
+            Outcome = "succeeded", Tokens = new TokenUsage(10, 20, 3), CostUsd = 0.0123m, KeyAlias = "main", CacheHit = true,
+        };
+        var failed = attempt with { Attempt = 2, Outcome = "failed", Error = "bad", Tokens = null, CostUsd = null, KeyAlias = null, CacheHit = false, FinishedAt = null };
+        await Store.AppendAsync(Batch(Run("r1"), item, failed, attempt));
+        Store = await ReopenAsync(Store);
+        var journal = await Store.LoadAsync("r1");
+        Assert.Equal(item, Assert.Single(journal!.Instances));
+        Assert.Equal([attempt, failed], journal.Attempts.ToArray());
+    }
+
+    [Fact]
+    public async Task Large_results_round_trip_through_content_addressed_storage()
+    {
+        var big = JsonSerializer.Serialize(new { output = new string('x', OutputBlobs.InlineLimit * 3) });
+        await Store.AppendAsync(Batch(Run("r1"), Instance("r1", "a", TaskState.Succeeded, big), Instance("r1", "b", TaskState.Succeeded, big)));
+        Store = await ReopenAsync(Store);
+        var journal = await Store.LoadAsync("r1");
+        Assert.All(journal!.Instances, i => Assert.Equal(big, i.ResultJson));
+    }
+
+    [Fact]
+    public async Task Runs_list_newest_first_and_filter_by_plan()
+    {
+        await Store.AppendAsync(Batch(Run("r1", "p", T0), Run("r2", "q", T0.AddMinutes(1)), Run("r3", "p", T0.AddMinutes(2))));
+        Assert.Equal(["r3", "r2", "r1"], (await Store.ListRunsAsync(new RunQuery())).Select(r => r.RunId));
+        Assert.Equal(["r3", "r1"], (await Store.ListRunsAsync(new RunQuery { Plan = "p" })).Select(r => r.RunId));
+        Assert.Equal(["r3"], (await Store.ListRunsAsync(new RunQuery { Limit = 1 })).Select(r => r.RunId));
+    }
+
+    [Fact]
+    public async Task Events_read_back_in_append_order_per_run()
+    {
+        var events = Enumerable.Range(0, 5).Select(i => new EventRecord
+        {
+            RunId = "r1", At = T0.AddSeconds(5 - i), Type = "task_state", InstanceId = $"t{i}", DataJson = $$"""{"i":{{i}}}""",
+        }).ToArray<object>();
+        await Store.AppendAsync(Batch([Run("r1"), Run("r2"), .. events[..3]]));
+        await Store.AppendAsync(Batch([.. events[3..], new EventRecord { RunId = "r2", Type = "run_started" }]));
+        Store = await ReopenAsync(Store);
+        Assert.Equal(events, await Store.ReadEventsAsync("r1"));
+        Assert.Equal("run_started", Assert.Single(await Store.ReadEventsAsync("r2")).Type);
+    }
+
+    [Fact]
+    public async Task Cache_entries_are_found_by_key_and_replaced_on_put()
+    {
+        var entry = new CacheEntry { Key = "k1", ResultJson = """{"output":1}""", CostUsd = 0.5m, Tokens = new TokenUsage(1, 2), CreatedAt = T0 };
+        await Store.AppendAsync(Batch(entry));
+        Store = await ReopenAsync(Store);
+        Assert.Equal(entry, await Store.GetCachedAsync("k1"));
+        Assert.Null(await Store.GetCachedAsync("k2"));
+        var replaced = entry with { ResultJson = """{"output":2}""", CostUsd = null, Tokens = null };
+        await Store.AppendAsync(Batch(replaced));
+        Assert.Equal(replaced, await Store.GetCachedAsync("k1"));
+    }
+
+    [Fact]
+    public async Task Large_cached_results_round_trip()
+    {
+        var entry = new CacheEntry { Key = "k", ResultJson = JsonSerializer.Serialize(new string('y', OutputBlobs.InlineLimit * 2)), CreatedAt = T0 };
+        await Store.AppendAsync(Batch(entry));
+        Store = await ReopenAsync(Store);
+        Assert.Equal(entry, await Store.GetCachedAsync("k"));
+    }
+
+    [Fact]
+    public async Task A_large_batch_is_written_whole()
+    {
+        var batch = Batch(Run("r1"));
+        for (var i = 0; i < 2000; i++)
+        {
+            batch.Instances.Add(Instance("r1", $"t{i}", TaskState.Succeeded, $$"""{"output":{{i}}}"""));
+            batch.Attempts.Add(new AttemptRecord { RunId = "r1", InstanceId = $"t{i}", Attempt = 1, StartedAt = T0, Outcome = "succeeded" });
+        }
+
+        await Store.AppendAsync(batch);
+        var journal = await Store.LoadAsync("r1");
+        Assert.Equal(2000, journal!.Instances.Length);
+        Assert.Equal(2000, journal.Attempts.Length);
+    }
+
+    [Fact]
+    public async Task Journals_of_different_runs_are_kept_apart()
+    {
+        await Store.AppendAsync(Batch(Run("r1"), Run("r2"), Instance("r1", "a", TaskState.Succeeded), Instance("r2", "b", TaskState.Failed)));
+        Assert.Equal("a", Assert.Single((await Store.LoadAsync("r1"))!.Instances).InstanceId);
+        Assert.Equal("b", Assert.Single((await Store.LoadAsync("r2"))!.Instances).InstanceId);
+    }
+}
