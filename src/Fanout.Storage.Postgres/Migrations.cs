@@ -44,6 +44,7 @@ internal static class Migrations
             state text NOT NULL,
             error text,
             result_json text,
+            result_hash text,
             updated_at timestamptz NOT NULL DEFAULT now(),
             node int NOT NULL DEFAULT -1,
             role text NOT NULL DEFAULT 't',
@@ -82,6 +83,7 @@ internal static class Migrations
             error text,
             tokens_in bigint,
             tokens_out bigint,
+            tokens_cached bigint,
             cost_usd numeric,
             key_alias text,
             cache_hit boolean NOT NULL DEFAULT false,
@@ -99,11 +101,17 @@ internal static class Migrations
         CREATE INDEX fanout_events_run ON fanout_events (run_id, id);
         CREATE TABLE fanout_cache (
             key text PRIMARY KEY,
-            result_json text NOT NULL,
+            result_json text,
+            result_hash text,
             cost_usd numeric,
             tokens_in bigint,
             tokens_out bigint,
+            tokens_cached bigint,
             created_at timestamptz NOT NULL
+        );
+        CREATE TABLE fanout_blobs (
+            hash text PRIMARY KEY,
+            content text NOT NULL
         );
         """,
     ];

@@ -238,7 +238,7 @@ public static class DistributedRuns
             FinishedAt = row.FinishedAt,
             WaitMs = row.WaitMs,
             RateLimited = row.RateLimited,
-            Result = StoredResults.Deserialize(row.ResultJson),
+            Result = Results.Read(row.ResultJson),
             Error = row.Error,
             LastError = row.LastError,
             Items = row.ItemsJson is { } items ? JsonDocument.Parse(items).RootElement.Clone() : null,

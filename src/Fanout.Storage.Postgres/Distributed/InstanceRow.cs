@@ -101,7 +101,7 @@ internal sealed class InstanceRow
 
     /// <summary>What a dependent sees of this settled row.</summary>
     public DependencyResult ToDependency() =>
-        new(InstanceId, State, StoredResults.Output(ResultJson), Error, ItemsJson is { } items ? JsonDocument.Parse(items).RootElement.Clone() : null)
+        new(InstanceId, State, Results.Output(ResultJson), Error, ItemsJson is { } items ? JsonDocument.Parse(items).RootElement.Clone() : null)
         {
             StartedAt = StartedAt,
             FinishedAt = FinishedAt,

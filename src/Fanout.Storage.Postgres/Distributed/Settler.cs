@@ -1,3 +1,4 @@
+using Fanout.Storage;
 using System.Text.Json;
 using Fanout.Templates;
 using Npgsql;
@@ -57,7 +58,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
     public Task SucceedAsync(InstanceRow row, TaskResult result, DateTimeOffset at, CancellationToken cancellationToken)
     {
         row.Account(result.Tokens, result.CostUsd);
-        row.ResultJson = StoredResults.Serialize(result);
+        row.ResultJson = StoredResult.Serialize(result);
         row.FinishedAt = at;
         return SettleAsync(row, TaskState.Succeeded, null, cancellationToken);
     }
@@ -243,9 +244,9 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             c.ItemIndex ?? 0,
             c.ItemJson is { } json ? (JsonElement?)JsonDocument.Parse(json).RootElement.Clone() : null,
             c.State,
-            c.State == TaskState.Succeeded ? StoredResults.Output(c.ResultJson) : null,
+            c.State == TaskState.Succeeded ? Results.Output(c.ResultJson) : null,
             c.Error))]);
-        group.ResultJson = StoredResults.Serialize(new TaskResult { Output = output });
+        group.ResultJson = StoredResult.Serialize(new TaskResult { Output = output });
         group.ItemsJson = items.GetRawText();
         group.Dirty = true;
         if (ForeachItems.FailureReason(task, group.Failures, children.Count) is { } failure)
