@@ -159,6 +159,10 @@ public sealed class DistributedWorker
         }
     }
 
+    /// <summary>One look for work, as the loop makes it (for tests): claims and starts up to <paramref name="max"/>
+    /// instances, returns how many.</summary>
+    internal async Task<int> ClaimOnceAsync(int max) => (await ClaimAsync(max, CancellationToken.None)).Claimed;
+
     /// <summary>Claims up to <paramref name="max"/> instances over the unfinished runs; also says whether any run is
     /// unfinished.</summary>
     private async Task<(int Claimed, bool Active)> ClaimAsync(int max, CancellationToken cancellationToken)
@@ -467,7 +471,10 @@ public sealed class DistributedWorker
                 if (!rows.TryGetValue(claim.InstanceId, out var row) || row.State != TaskState.Running
                     || row.LeaseOwner != _options.WorkerId || row.Attempts != claim.Attempt)
                 {
+                    // The attempt number fences: once the lease expired and someone claimed it again, this result is
+                    // not the instance's (the journal already says this attempt was lost).
                     superseded++;
+                    _options.Log?.Invoke($"run {run.Context.RunId}: {claim.InstanceId}: attempt {claim.Attempt} discarded: its lease expired and it was claimed again");
                     continue;
                 }
 
