@@ -67,6 +67,7 @@ internal static class CliHost
             EstimateCommand.Create(env),
             SimulateCommand.Create(env),
             PlanCommand.Create(env),
+            WorkerCommand.Create(env),
         };
     }
 

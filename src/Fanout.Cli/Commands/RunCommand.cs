@@ -9,7 +9,7 @@ namespace Fanout.Cli.Commands;
 internal static class RunCommand
 {
     /// <summary>What <c>run</c> was asked to do.</summary>
-    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null);
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null, bool Detach = false, bool NoWork = false);
 
     public static Command Create(CliEnvironment env)
     {
@@ -29,18 +29,25 @@ internal static class RunCommand
                 result.AddError("--budget-usd must be 0 or more");
             }
         });
+        var detach = DistributedRun.DetachOption();
+        var noWork = DistributedRun.NoWorkOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, detach, noWork,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
-            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget)), cancellationToken));
+            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget), parse.GetValue(detach), parse.GetValue(noWork)), cancellationToken));
         return command;
     }
 
     public static async Task<int> ExecuteAsync(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
     {
+        if (DistributedRun.Target(env, null) is { } distributed)
+        {
+            return await DistributedRun.ExecuteAsync(env, settings, distributed, settings.Detach, settings.NoWork, cancellationToken);
+        }
+
         var human = HumanOutput.For(env, toError: settings.Json);
         if (PlanStep.Load(env, settings.Plan) is not { } graph
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
@@ -86,7 +93,7 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers)),
+            Executors = PlanStep.Executors(providers, workers),
             OutputDirectory = directory,
             OnEvent = e =>
             {
@@ -101,28 +108,6 @@ internal static class RunCommand
             ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
             : await log.WhileRunning(run);
 
-        // Written even when cancelled: a stopped run's report says what finished and what did not.
-        var json = report.ToJson();
-        var runJson = Path.Combine(directory, "run.json");
-        var reportHtml = Path.Combine(directory, "report.html");
-        await File.WriteAllTextAsync(runJson, json, CancellationToken.None);
-        await File.WriteAllTextAsync(reportHtml, HtmlReport.Render(report), CancellationToken.None);
-
-        Summary.Write(human.Console, report);
-        human.Writer.WriteLine($"run.json     {Display(env, runJson)}");
-        human.Writer.WriteLine($"report.html  {Display(env, reportHtml)}");
-        if (settings.Json)
-        {
-            env.Out.WriteLine(json);
-        }
-
-        return ExitCodes.For(report.Status);
-    }
-
-    /// <summary>A path relative to the current directory when it lies below it (shorter, and clickable in most terminals).</summary>
-    private static string Display(CliEnvironment env, string path)
-    {
-        var relative = Path.GetRelativePath(env.CurrentDirectory, path);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+        return await RunResults.WriteAsync(env, human, report, directory, settings.Json);
     }
 }
