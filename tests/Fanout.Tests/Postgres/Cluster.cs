@@ -9,7 +9,7 @@ namespace Fanout.Tests.Postgres;
 internal sealed class Cluster : IAsyncDisposable
 {
     private readonly TestDatabase _schema;
-    private readonly string _directory = Directory.CreateTempSubdirectory("fanout-pg-").FullName;
+    private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("fanout-pg-").FullName;
 
     private Cluster(TestDatabase schema, PostgresDatabase database)
     {
@@ -21,6 +21,9 @@ internal sealed class Cluster : IAsyncDisposable
 
     public string ConnectionString => _schema.ConnectionString;
 
+    /// <summary>A scratch directory, deleted with the cluster; the plans' base directory.</summary>
+    public string Directory => _directory;
+
     public static async Task<Cluster> CreateAsync()
     {
         var schema = await TestDatabase.CreateAsync();
@@ -28,7 +31,7 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Submits <paramref name="yaml"/> as a run; returns its id.</summary>
-    public async Task<string> SubmitAsync(string yaml, int? concurrency = null, bool failFast = false)
+    public async Task<string> SubmitAsync(string yaml, int? concurrency = null, bool failFast = false, string? inputsJson = null)
     {
         var graph = TaskGraph.Compile(PlanLoader.Parse(yaml, "plan.yaml", _directory));
         var runId = $"run-{Guid.NewGuid():N}";
@@ -41,6 +44,7 @@ internal sealed class Cluster : IAsyncDisposable
             BaseDirectory = _directory,
             Concurrency = concurrency,
             FailFast = failFast,
+            Inputs = inputsJson is null ? default : System.Text.Json.JsonDocument.Parse(inputsJson).RootElement.Clone(),
         });
         return runId;
     }
@@ -117,7 +121,7 @@ internal sealed class Cluster : IAsyncDisposable
         await Database.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await _schema.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        System.IO.Directory.Delete(_directory, recursive: true);
     }
 }
 
