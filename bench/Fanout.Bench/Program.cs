@@ -5,6 +5,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Fanout;
 
+if (args is ["postgres", ..]) { await Fanout.Bench.PostgresBench.RunAsync(args[1..]); return; }
+
 var tasks = Arg("--tasks", 100_000);
 var runs = Arg("--runs", 3);
 var shapeArg = args.SkipWhile(a => a != "--shape").Skip(1).FirstOrDefault() ?? "all";

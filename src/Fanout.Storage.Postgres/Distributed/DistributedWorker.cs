@@ -49,12 +49,23 @@ public sealed class DistributedWorker
         var listener = ListenAsync(background.Token);
         var heartbeat = HeartbeatAsync(background.Token);
         var completer = CompleteLoopAsync();
+        var plentiful = false;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var free = _options.Concurrency - Volatile.Read(ref _inFlight);
+                var inFlight = Volatile.Read(ref _inFlight);
+                var free = _options.Concurrency - inFlight;
+                // While ready work is plentiful, claim in batches (a quarter of the slots at least): claims of one run
+                // take turns, so many small ones would queue behind each other. When work is scarce, claim at once.
+                if (plentiful && inFlight > 0 && free < Math.Max(1, _options.Concurrency / 4))
+                {
+                    await WaitAsync(cancellationToken);
+                    continue;
+                }
+
                 var (claimed, active) = free > 0 ? await ClaimAsync(free, cancellationToken) : (0, true);
+                plentiful = free > 0 ? claimed == free : plentiful;
                 if (_options.ExitWhenIdle && !active && Volatile.Read(ref _inFlight) == 0)
                 {
                     break;
@@ -221,20 +232,45 @@ public sealed class DistributedWorker
         return run;
     }
 
+    /// <summary>Claims (marks running, leased to this worker, attempt recorded as started) the instances chosen by the
+    /// <c>picked</c> CTE <paramref name="picked"/>, and returns them.</summary>
+    private static string ClaimSql(string picked) =>
+        $"""
+        WITH picked AS ({picked}),
+        claimed AS (
+            UPDATE fanout_instances AS t SET state = 'running', attempts = t.attempts + 1, lease_owner = @me, lease_until = now() + @lease,
+                attempt_started_at = now(), started_at = coalesce(t.started_at, now()), not_before = NULL, updated_at = now(),
+                wait_ms = t.wait_ms + greatest(0, extract(epoch FROM now() - t.ready_at) * 1000)
+            FROM picked WHERE t.run_id = @run AND t.instance_id = picked.instance_id
+            RETURNING t.instance_id, t.node, t.item_index, t.attempts, t.item, t.last_error),
+        started AS (
+            INSERT INTO fanout_attempts (run_id, instance_id, attempt, started_at, outcome, worker)
+            SELECT @run, instance_id, attempts, now(), 'running', @me FROM claimed
+            ON CONFLICT DO NOTHING)
+        SELECT instance_id, node, item_index, attempts, item::text, last_error FROM claimed
+        """;
+
+    /// <summary>Claimable now: ready, past any retry backoff; highest remaining critical path first, then FIFO.</summary>
+    private const string Claimable =
+        "SELECT instance_id, coalesce(pool, '') AS pool FROM fanout_instances WHERE run_id = @run AND state = 'ready' AND (not_before IS NULL OR not_before <= now()) ORDER BY rank DESC, ready_at";
+
     private async Task<int> ClaimRunAsync(RunState run, int max, CancellationToken cancellationToken)
     {
         var graph = run.Context.Graph;
+        var pools = graph.Plan.Pools;
         var claims = new List<Claim>();
         await using (var connection = await _database.Source.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            // The run row's lock makes claimers of one run take turns: the running count they read cannot change under
-            // them, so the plan's concurrency and pool sizes hold across all workers exactly.
+            // Claimers of one run take turns (a transaction-scoped advisory lock, which completions never wait for).
+            // Only claims raise the running count, so the count a claimer reads cannot grow under it, and the plan's
+            // concurrency and pool sizes hold across all workers exactly. Each statement of the batch reads a fresh
+            // snapshot, taken after the lock is held.
             var batch = new NpgsqlBatch(connection, transaction)
             {
                 BatchCommands =
                 {
-                    new("SELECT concurrency FROM fanout_runs WHERE run_id = @run AND status = 'running' AND stop_reason IS NULL FOR UPDATE"),
+                    new("SELECT pg_advisory_xact_lock(hashtextextended('fanout.claim:' || @run, 0))"),
                     // Leases are compared with the database's clock only: a worker's wrong clock cannot steal work.
                     new("""
                         WITH lost AS (
@@ -247,23 +283,33 @@ public sealed class DistributedWorker
                         FROM lost WHERE a.run_id = @run AND a.instance_id = lost.instance_id AND a.attempt = lost.attempts AND a.outcome = 'running'
                         RETURNING a.instance_id, a.worker
                         """),
-                    new("SELECT coalesce(pool, ''), count(*) FROM fanout_instances WHERE run_id = @run AND state = 'running' AND role <> 'g' GROUP BY 1"),
+                    pools.IsEmpty
+                        // Without pools the whole claim is one statement: the free slots are counted in it.
+                        ? new(ClaimSql($"""
+                            {Claimable} LIMIT (SELECT greatest(0, least(@max, coalesce(max(r.concurrency), 0) - (
+                                SELECT count(*) FROM fanout_instances WHERE run_id = @run AND state = 'running' AND role <> 'g')))
+                                FROM fanout_runs r WHERE r.run_id = @run AND r.status = 'running' AND r.stop_reason IS NULL)
+                            FOR UPDATE SKIP LOCKED
+                            """))
+                        : new("""
+                            SELECT coalesce(t.pool, ''), count(t.instance_id), min(r.concurrency) FROM fanout_runs r
+                            LEFT JOIN fanout_instances t ON t.run_id = r.run_id AND t.state = 'running' AND t.role <> 'g'
+                            WHERE r.run_id = @run AND r.status = 'running' AND r.stop_reason IS NULL GROUP BY 1
+                            """),
                 },
             };
             foreach (NpgsqlBatchCommand command in batch.BatchCommands)
             {
                 command.Parameters.AddWithValue("run", run.Context.RunId);
+                command.Parameters.AddWithValue("me", _options.WorkerId);
+                command.Parameters.AddWithValue("lease", _options.Lease);
+                command.Parameters.AddWithValue("max", max);
             }
 
             int? concurrency = null;
             var running = new Dictionary<string, long>(StringComparer.Ordinal);
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    concurrency = reader.IsDBNull(0) ? run.Context.Concurrency : reader.GetInt32(0);
-                }
-
                 await reader.NextResultAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -273,73 +319,57 @@ public sealed class DistributedWorker
                 await reader.NextResultAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    running[reader.GetString(0)] = reader.GetInt64(1);
+                    if (pools.IsEmpty)
+                    {
+                        claims.Add(ReadClaim(reader));
+                    }
+                    else
+                    {
+                        concurrency = reader.GetInt32(2);
+                        running[reader.GetString(0)] = reader.GetInt64(1);
+                    }
                 }
             }
 
             var free = Math.Min(max, (concurrency ?? 0) - (int)running.Values.Sum());
-            if (free <= 0)
+            if (!pools.IsEmpty && free > 0)
             {
-                await transaction.CommitAsync(cancellationToken);
-                return 0;
-            }
-
-            var pools = graph.Plan.Pools;
-            var chosen = new List<string>();
-            await using (var command = new NpgsqlCommand(
-                """
-                SELECT instance_id, coalesce(pool, '') FROM fanout_instances
-                WHERE run_id = @run AND state = 'ready' AND (not_before IS NULL OR not_before <= now())
-                ORDER BY rank DESC, ready_at LIMIT @n FOR UPDATE SKIP LOCKED
-                """, connection, transaction))
-            {
-                command.Parameters.AddWithValue("run", run.Context.RunId);
-                // With pools, some candidates may be held back by a full pool: look further.
-                command.Parameters.AddWithValue("n", pools.IsEmpty ? free : free * 4);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken) && chosen.Count < free)
+                // Pools: some candidates may be held back by a full pool, so look further and choose here.
+                var chosen = new List<string>();
+                await using (var command = new NpgsqlCommand($"{Claimable} LIMIT @n FOR UPDATE SKIP LOCKED", connection, transaction))
                 {
-                    var pool = reader.GetString(1);
-                    if (pool.Length > 0 && pools.TryGetValue(pool, out var size))
+                    command.Parameters.AddWithValue("run", run.Context.RunId);
+                    command.Parameters.AddWithValue("n", free * 4);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken) && chosen.Count < free)
                     {
-                        if (running.GetValueOrDefault(pool) >= size)
+                        var pool = reader.GetString(1);
+                        if (pool.Length > 0 && pools.TryGetValue(pool, out var size))
                         {
-                            continue;
+                            if (running.GetValueOrDefault(pool) >= size)
+                            {
+                                continue;
+                            }
+
+                            running[pool] = running.GetValueOrDefault(pool) + 1;
                         }
 
-                        running[pool] = running.GetValueOrDefault(pool) + 1;
+                        chosen.Add(reader.GetString(0));
                     }
-
-                    chosen.Add(reader.GetString(0));
                 }
-            }
 
-            if (chosen.Count > 0)
-            {
-                await using var command = new NpgsqlCommand(
-                    """
-                    WITH claimed AS (
-                        UPDATE fanout_instances SET state = 'running', attempts = attempts + 1, lease_owner = @me, lease_until = now() + @lease,
-                            attempt_started_at = now(), started_at = coalesce(started_at, now()), not_before = NULL, updated_at = now(),
-                            wait_ms = wait_ms + greatest(0, extract(epoch FROM now() - ready_at) * 1000)
-                        WHERE run_id = @run AND instance_id = ANY(@ids)
-                        RETURNING instance_id, node, item_index, attempts, item::text, last_error),
-                    started AS (
-                        INSERT INTO fanout_attempts (run_id, instance_id, attempt, started_at, outcome, worker)
-                        SELECT @run, instance_id, attempts, now(), 'running', @me FROM claimed
-                        ON CONFLICT DO NOTHING)
-                    SELECT instance_id, node, item_index, attempts, item, last_error FROM claimed
-                    """, connection, transaction);
-                command.Parameters.AddWithValue("run", run.Context.RunId);
-                command.Parameters.AddWithValue("me", _options.WorkerId);
-                command.Parameters.AddWithValue("lease", _options.Lease);
-                command.Parameters.AddWithValue("ids", chosen.ToArray());
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                if (chosen.Count > 0)
                 {
-                    claims.Add(new Claim(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
-                        reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
-                        reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    await using var command = new NpgsqlCommand(ClaimSql("SELECT unnest(@ids::text[]) AS instance_id"), connection, transaction);
+                    command.Parameters.AddWithValue("run", run.Context.RunId);
+                    command.Parameters.AddWithValue("me", _options.WorkerId);
+                    command.Parameters.AddWithValue("lease", _options.Lease);
+                    command.Parameters.AddWithValue("ids", chosen.ToArray());
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        claims.Add(ReadClaim(reader));
+                    }
                 }
             }
 
@@ -460,6 +490,7 @@ public sealed class DistributedWorker
         var attempts = new List<(Finished Finished, DateTimeOffset At, string Outcome, string? Error)>();
         var finishedRuns = new List<(string RunId, string Status)>();
         var superseded = 0;
+        var settlers = new List<(string RunId, Settler Settler)>();
         foreach (var group in batch.GroupBy(f => f.Run))
         {
             var run = group.Key;
@@ -504,10 +535,7 @@ public sealed class DistributedWorker
                 }
             }
 
-            if (await settler.FlushAsync(CancellationToken.None) is { } status)
-            {
-                finishedRuns.Add((run.Context.RunId, status));
-            }
+            settlers.Add((run.Context.RunId, settler));
         }
 
         if (attempts.Count > 0)
@@ -534,6 +562,15 @@ public sealed class DistributedWorker
             await command.ExecuteNonQueryAsync();
         }
 
+        // Last, so the run row (its count of unsettled tasks) stays locked only until the commit right after.
+        foreach (var (runId, settler) in settlers.OrderBy(s => s.RunId, StringComparer.Ordinal))
+        {
+            if (await settler.FlushAsync(CancellationToken.None) is { } status)
+            {
+                finishedRuns.Add((runId, status));
+            }
+        }
+
         await transaction.CommitAsync();
         Interlocked.Add(ref _completed, attempts.Count);
         Interlocked.Add(ref _superseded, superseded);
@@ -546,6 +583,11 @@ public sealed class DistributedWorker
     private static TokenUsage? Usage(Finished finished) => finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static Claim ReadClaim(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
+            reader.IsDBNull(5) ? null : reader.GetString(5));
 
     private sealed record Claim(string InstanceId, int Node, int? Index, int Attempt, JsonElement? Item, string? PreviousError);
 

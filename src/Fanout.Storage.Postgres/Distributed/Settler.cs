@@ -372,14 +372,14 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
     {
         var update = new NpgsqlBatchCommand(
             """
-            UPDATE fanout_instances AS t SET state = u.state, remaining = u.remaining, failures = u.failures, attempts = u.attempts,
+            UPDATE fanout_instances AS t SET state = u.state, remaining = u.remaining, failures = u.failures, attempts = u.attempts, lost = u.lost,
                 error = u.error, last_error = u.last_error, result_json = u.result_json, items = u.items::jsonb,
                 ready_at = u.ready_at, started_at = u.started_at, finished_at = u.finished_at, not_before = u.not_before,
                 rate_limited = u.rate_limited, tokens_in = u.tokens_in, tokens_out = u.tokens_out, cost_usd = u.cost_usd,
                 lease_owner = u.lease_owner, lease_until = CASE WHEN u.state = 'running' THEN t.lease_until END, updated_at = @now
-            FROM unnest(@ids, @states, @remaining, @failures, @attempts, @errors, @last_errors, @results, @items, @ready_at,
+            FROM unnest(@ids, @states, @remaining, @failures, @attempts, @lost, @errors, @last_errors, @results, @items, @ready_at,
                         @started_at, @finished_at, @not_before, @rate_limited, @tokens_in, @tokens_out, @costs, @owners)
-                AS u(id, state, remaining, failures, attempts, error, last_error, result_json, items, ready_at,
+                AS u(id, state, remaining, failures, attempts, lost, error, last_error, result_json, items, ready_at,
                      started_at, finished_at, not_before, rate_limited, tokens_in, tokens_out, cost_usd, lease_owner)
             WHERE t.run_id = @run AND t.instance_id = u.id
             """);
@@ -391,6 +391,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
         p.AddWithValue("remaining", rows.Select(r => r.Remaining).ToArray());
         p.AddWithValue("failures", rows.Select(r => r.Failures).ToArray());
         p.AddWithValue("attempts", rows.Select(r => r.Attempts).ToArray());
+        p.AddWithValue("lost", rows.Select(r => r.Lost).ToArray());
         Text(p, "errors", rows.Select(r => r.Error));
         Text(p, "last_errors", rows.Select(r => r.LastError));
         Text(p, "results", rows.Select(r => r.ResultJson));
