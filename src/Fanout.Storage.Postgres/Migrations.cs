@@ -30,7 +30,6 @@ internal static class Migrations
             base_directory text,
             concurrency int,
             fail_fast boolean NOT NULL DEFAULT false,
-            unsettled int NOT NULL DEFAULT 0,
             stop_reason text,
             seed int
         );
@@ -72,6 +71,8 @@ internal static class Migrations
             PRIMARY KEY (run_id, instance_id)
         );
         CREATE INDEX fanout_instances_ready ON fanout_instances (run_id, rank DESC, ready_at) WHERE state = 'ready';
+        CREATE INDEX fanout_instances_unsettled ON fanout_instances (run_id)
+            WHERE role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled');
         CREATE INDEX fanout_instances_running ON fanout_instances (run_id, lease_until) WHERE state = 'running' AND role <> 'g';
         CREATE TABLE fanout_attempts (
             run_id text NOT NULL,

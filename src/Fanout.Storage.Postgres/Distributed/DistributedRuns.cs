@@ -22,8 +22,8 @@ public static class DistributedRuns
         DateTimeOffset now;
         await using (var command = new NpgsqlCommand(
             """
-            INSERT INTO fanout_runs (run_id, plan, plan_text, plan_path, inputs_json, status, distributed, base_directory, concurrency, fail_fast, unsettled, seed)
-            VALUES (@run, @plan, @text, @path, @inputs, 'running', true, @base, @concurrency, @fail_fast, @count, @seed)
+            INSERT INTO fanout_runs (run_id, plan, plan_text, plan_path, inputs_json, status, distributed, base_directory, concurrency, fail_fast, seed)
+            VALUES (@run, @plan, @text, @path, @inputs, 'running', true, @base, @concurrency, @fail_fast, @seed)
             RETURNING started_at
             """, connection, transaction))
         {
@@ -36,7 +36,6 @@ public static class DistributedRuns
             p.AddWithValue("base", submission.BaseDirectory);
             p.AddWithValue("concurrency", Math.Max(1, submission.Concurrency ?? plan.Concurrency ?? RunOptions.DefaultConcurrency));
             p.AddWithValue("fail_fast", submission.FailFast || plan.OnFailure == FailurePolicy.FailFast);
-            p.AddWithValue("count", graph.Count);
             p.AddWithValue("seed", NpgsqlDbType.Integer, (object?)submission.Seed ?? DBNull.Value);
             now = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
         }

@@ -373,6 +373,11 @@ public sealed class DistributedWorker
                 }
             }
 
+            if (claims.Count == 0 && await Settler.TryFinishRunAsync(connection, transaction, run.Context, cancellationToken) is { } status)
+            {
+                _options.Log?.Invoke($"run {run.Context.RunId} finished: {status}");
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -562,7 +567,6 @@ public sealed class DistributedWorker
             await command.ExecuteNonQueryAsync();
         }
 
-        // Last, so the run row (its count of unsettled tasks) stays locked only until the commit right after.
         foreach (var (runId, settler) in settlers.OrderBy(s => s.RunId, StringComparer.Ordinal))
         {
             if (await settler.FlushAsync(CancellationToken.None) is { } status)

@@ -325,21 +325,18 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             cancel.Parameters.AddWithValue("reason", _stopReason!);
             cancel.Parameters.AddWithValue("now", now.UtcDateTime);
             batch.BatchCommands.Add(cancel);
-            var recount = new NpgsqlBatchCommand(
-                """
-                UPDATE fanout_runs SET unsettled = (SELECT count(*) FROM fanout_instances
-                    WHERE run_id = @run AND role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled'))
-                WHERE run_id = @run RETURNING unsettled
-                """);
-            recount.Parameters.AddWithValue("run", run.RunId);
-            batch.BatchCommands.Add(recount);
         }
-        else if (_settledTasks > 0)
+
+        // No counter on the run row (every completion would queue on its lock): the run is done when no task is left
+        // unsettled. Two transactions settling the last two tasks at once may each still see the other's as
+        // unsettled; then the next claimer to find nothing to do finishes the run (TryFinishRunAsync).
+        var check = _settledTasks > 0 || _stopRequested;
+        if (check)
         {
-            var count = new NpgsqlBatchCommand("UPDATE fanout_runs SET unsettled = unsettled - @n WHERE run_id = @run RETURNING unsettled");
-            count.Parameters.AddWithValue("run", run.RunId);
-            count.Parameters.AddWithValue("n", _settledTasks);
-            batch.BatchCommands.Add(count);
+            var done = new NpgsqlBatchCommand(
+                "SELECT NOT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled'))");
+            done.Parameters.AddWithValue("run", run.RunId);
+            batch.BatchCommands.Add(done);
         }
 
         if (_madeReady > 0)
@@ -352,20 +349,20 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             return null;
         }
 
-        int? unsettled = null;
+        var finished = false;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             do
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    unsettled = reader.GetInt32(0);
+                    finished = reader.GetBoolean(0);
                 }
             }
             while (await reader.NextResultAsync(cancellationToken));
         }
 
-        return unsettled == 0 ? await FinishRunAsync(cancellationToken) : null;
+        return check && finished ? await TryFinishRunAsync(connection, transaction, run, cancellationToken) : null;
     }
 
     private NpgsqlBatchCommand UpdateRows(List<InstanceRow> rows)
@@ -414,10 +411,22 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
     private static void Times(NpgsqlParameterCollection p, string name, IEnumerable<DateTimeOffset?> values) =>
         p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v?.UtcDateTime).ToArray());
 
-    /// <summary>The last task settled: the run's status follows the scheduler's rule (every task succeeded, or is
-    /// optional).</summary>
-    private async Task<string> FinishRunAsync(CancellationToken cancellationToken)
+    /// <summary>Finishes the run when no task of it is left unsettled, with the scheduler's rule for its status (every
+    /// task succeeded, or is optional). Returns the status when this transaction finished it, else null (not done,
+    /// or someone else finished it first).</summary>
+    public static async Task<string?> TryFinishRunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunContext run, CancellationToken cancellationToken)
     {
+        await using (var pending = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled'))",
+            connection, transaction))
+        {
+            pending.Parameters.AddWithValue("run", run.RunId);
+            if ((bool)(await pending.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return null;
+            }
+        }
+
         var succeeded = true;
         await using (var command = new NpgsqlCommand("SELECT task_id, state FROM fanout_instances WHERE run_id = @run AND role <> 'i'", connection, transaction))
         {
@@ -425,27 +434,29 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var node = Graph.IndexOf(reader.GetString(0));
-                succeeded &= reader.GetString(1) == "succeeded" || (node >= 0 && Graph[node].Optional);
+                var state = States.Parse(reader.GetString(1));
+                if (!state.IsSettled())
+                {
+                    return null;
+                }
+
+                var node = run.Graph.IndexOf(reader.GetString(0));
+                succeeded &= state == TaskState.Succeeded || (node >= 0 && run.Graph[node].Optional);
             }
         }
 
         var status = (succeeded ? RunStatus.Succeeded : RunStatus.Failed).ToWire();
-        await using (var command = new NpgsqlCommand(
+        await using var finish = new NpgsqlCommand(
             $"""
-            UPDATE fanout_runs SET status = @status, finished_at = @now,
-                cost_usd = (SELECT sum(cost_usd) FROM fanout_instances WHERE run_id = @run AND role <> 'g')
-            WHERE run_id = @run;
-            SELECT pg_notify('{Channels.Finished}', @run);
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue("run", run.RunId);
-            command.Parameters.AddWithValue("status", status);
-            command.Parameters.AddWithValue("now", now.UtcDateTime);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return status;
+            WITH finished AS (
+                UPDATE fanout_runs SET status = @status, finished_at = now(),
+                    cost_usd = (SELECT sum(cost_usd) FROM fanout_instances WHERE run_id = @run AND role <> 'g')
+                WHERE run_id = @run AND status = 'running' RETURNING run_id)
+            SELECT pg_notify('{Channels.Finished}', run_id) FROM finished
+            """, connection, transaction);
+        finish.Parameters.AddWithValue("run", run.RunId);
+        finish.Parameters.AddWithValue("status", status);
+        return await finish.ExecuteScalarAsync(cancellationToken) is null ? null : status;
     }
 }
 

@@ -139,7 +139,7 @@ public sealed class DistributedWorkerTests
         Assert.Equal("running", instances["a"].State);
         Assert.Equal("pending", instances["b"].State);
         Assert.Equal([("a", 1, "running")], (await cluster.AttemptsAsync(runId)).Select(a => (a.Instance, a.Attempt, a.Outcome)));
-        Assert.Equal(2, await cluster.ScalarAsync<int>("SELECT unsettled FROM fanout_runs WHERE run_id = @run", ("run", runId)));
+        Assert.Equal("running", await cluster.ScalarAsync<string>("SELECT status FROM fanout_runs WHERE run_id = @run", ("run", runId)));
 
         await cluster.ExecuteAsync("DROP TRIGGER refuse ON fanout_attempts");
         await running;
