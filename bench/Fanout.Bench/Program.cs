@@ -6,6 +6,7 @@ using System.Globalization;
 using Fanout;
 
 if (args is ["postgres", ..]) { await Fanout.Bench.PostgresBench.RunAsync(args[1..]); return; }
+if (args.FirstOrDefault() == "journal") { await JournalBench.RunAsync(args[1..]); return; }
 
 var tasks = Arg("--tasks", 100_000);
 var runs = Arg("--runs", 3);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Fanout.Cli.Output;
+using Fanout.Cli.Storage;
 using Fanout.Providers;
 using Fanout.Storage.Postgres;
 using Fanout.Storage.Postgres.Distributed;
@@ -16,13 +17,20 @@ namespace Fanout.Cli.Commands;
 internal static class DistributedRun
 {
     /// <summary>The environment variable naming the store when <c>--store</c> is not given.</summary>
-    public const string StoreVariable = "FANOUT_STORE";
+    public const string StoreVariable = StoreFactory.EnvironmentVariable;
 
-    public static Option<string?> StoreOption() => new("--store")
+    /// <summary>Lets every command that opens a store (<c>runs</c>, <c>show</c>, <c>resume</c>…) open a PostgreSQL one.</summary>
+    public static void RegisterStore() => StoreFactory.Register(PostgresTarget.IsPostgres, store =>
     {
-        Description = $"The store: postgres://user@host:port/db or an Npgsql connection string (default: ${StoreVariable})",
-        HelpName = "STORE",
-    };
+        try
+        {
+            return PostgresRunStore.OpenAsync(store).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FormatException or NpgsqlException or TimeoutException)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    });
 
     public static Option<bool> DetachOption() => new("--detach") { Description = "With a PostgreSQL store: submit the run, print its id and exit; workers run it" };
 
@@ -47,8 +55,15 @@ internal static class DistributedRun
         }
     }
 
-    public static async Task<int> ExecuteAsync(CliEnvironment env, RunCommand.Settings settings, string target, bool detach, bool noWork, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(CliEnvironment env, RunCommand.Settings settings, string target, CancellationToken cancellationToken)
     {
+        var (detach, noWork) = (settings.Detach, settings.NoWork);
+        if (settings.Resume is not null)
+        {
+            await env.Error.WriteLineAsync("error: --resume is for local runs; a PostgreSQL run goes on by itself while any worker works on it (fanout worker)");
+            return ExitCodes.Invalid;
+        }
+
         var human = HumanOutput.For(env, toError: settings.Json);
         if (PlanStep.Load(env, settings.Plan) is not { } graph
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fanout.Cli.Output;
+using Fanout.Cli.Storage;
 using Fanout.Providers;
 using Fanout.Providers.Workers;
 
@@ -9,7 +10,23 @@ namespace Fanout.Cli.Commands;
 internal static class RunCommand
 {
     /// <summary>What <c>run</c> was asked to do.</summary>
-    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null, bool Detach = false, bool NoWork = false);
+    public sealed record Settings(string Plan, string[] Inputs, int? Concurrency, string? Out, bool Json, bool FailFast, int? Seed, bool Plain, decimal? BudgetUsd = null)
+    {
+        /// <summary><c>--store</c>; null takes <c>FANOUT_STORE</c>, else the default SQLite file.</summary>
+        public string? Store { get; init; }
+
+        /// <summary><c>--no-cache</c>.</summary>
+        public bool NoCache { get; init; }
+
+        /// <summary><c>--resume [ID]</c>: a run id, "" for the plan's latest run, null for a new run.</summary>
+        public string? Resume { get; init; }
+
+        /// <summary><c>--detach</c> (PostgreSQL store): submit and exit.</summary>
+        public bool Detach { get; init; }
+
+        /// <summary><c>--no-work</c> (PostgreSQL store): submit and wait without working here.</summary>
+        public bool NoWork { get; init; }
+    }
 
     public static Command Create(CliEnvironment env)
     {
@@ -29,23 +46,38 @@ internal static class RunCommand
                 result.AddError("--budget-usd must be 0 or more");
             }
         });
+        var store = StoreOptions.Store();
+        var noCache = StoreOptions.NoCache();
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue an interrupted run (the plan's latest if no id): succeeded tasks are not run again",
+            HelpName = "RUN_ID",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var detach = DistributedRun.DetachOption();
         var noWork = DistributedRun.NoWorkOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, detach, noWork,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, detach, noWork,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
-            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget), parse.GetValue(detach), parse.GetValue(noWork)), cancellationToken));
+            parse.GetValue(json), parse.GetValue(failFast), parse.GetValue(seed), parse.GetValue(plain), parse.GetValue(budget))
+        {
+            Store = parse.GetValue(store),
+            NoCache = parse.GetValue(noCache),
+            Resume = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "",
+            Detach = parse.GetValue(detach),
+            NoWork = parse.GetValue(noWork),
+        }, cancellationToken));
         return command;
     }
 
     public static async Task<int> ExecuteAsync(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
     {
-        if (DistributedRun.Target(env, null) is { } distributed)
+        if (DistributedRun.Target(env, settings.Store) is { } distributed)
         {
-            return await DistributedRun.ExecuteAsync(env, settings, distributed, settings.Detach, settings.NoWork, cancellationToken);
+            return await DistributedRun.ExecuteAsync(env, settings, distributed, cancellationToken);
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
@@ -69,7 +101,20 @@ internal static class RunCommand
             human.Notice(notice);
         }
 
-        var runId = RunOptions.NewRunId(env.Time);
+        await using var store = StoreFactory.TryOpen(settings.Store, env);
+        var resume = store is null ? null : await ResumeCommand.FindAsync(env, store, graph.Plan.Name, settings.Resume, cancellationToken);
+        if (store is null || settings.Resume is not null && resume is null)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        if (resume is not null && settings.Inputs.Length == 0 && resume.Run.InputsJson is { } journaledInputs)
+        {
+            // A resumed run continues with the inputs it started with unless new ones are given.
+            inputs = System.Text.Json.JsonDocument.Parse(journaledInputs).RootElement.Clone();
+        }
+
+        var runId = resume?.Run.RunId ?? RunOptions.NewRunId(env.Time);
         var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
         try
         {
@@ -94,6 +139,10 @@ internal static class RunCommand
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
             Executors = PlanStep.Executors(providers, workers),
+            Store = store,
+            Resume = resume,
+            PlanPath = env.FullPath(settings.Plan),
+            PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
             OutputDirectory = directory,
             OnEvent = e =>
             {
@@ -102,6 +151,11 @@ internal static class RunCommand
                 env.OnEvent?.Invoke(e);
             },
         };
+        if (!settings.NoCache)
+        {
+            options = options with { Executors = CachingExecutor.Wrap(options.Executors, store) };
+        }
+
         var scheduler = new Scheduler(graph, options);
         Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
         var report = log is null

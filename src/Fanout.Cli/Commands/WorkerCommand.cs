@@ -15,7 +15,7 @@ internal static class WorkerCommand
 
     public static Command Create(CliEnvironment env)
     {
-        var store = DistributedRun.StoreOption();
+        var store = StoreOptions.Store();
         var concurrency = CommonOptions.Concurrency();
         concurrency.Description = "Most attempts this worker runs at once (default 16); the run's own concurrency holds across all workers";
         var lease = new Option<string>("--lease") { Description = "How long a claimed task stays this worker's without a heartbeat (heartbeats renew it every third of it)", HelpName = "DURATION", DefaultValueFactory = _ => "30s" };

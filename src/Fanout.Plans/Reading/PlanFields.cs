@@ -4,7 +4,7 @@ namespace Fanout.Plans.Reading;
 internal static class PlanFields
 {
     public static readonly string[] TopLevel =
-        ["$schema", "name", "description", "concurrency", "on_failure", "budget_usd", "inputs", "defaults", "providers", "pools", "workers", "contracts", "tasks"];
+        ["$schema", "name", "description", "concurrency", "on_failure", "budget_usd", "cache", "inputs", "defaults", "providers", "pools", "workers", "contracts", "tasks"];
 
     public static readonly string[] Defaults = ["provider", "model", "timeout", "retry"];
 
@@ -14,7 +14,7 @@ internal static class PlanFields
 
     /// <summary>Fields every task kind accepts.</summary>
     public static readonly string[] TaskCommon =
-        ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures"];
+        ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures", "cache", "pure"];
 
     public static readonly string[] Prompt =
         ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output"];

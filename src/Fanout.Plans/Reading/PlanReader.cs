@@ -61,6 +61,11 @@ internal static class PlanReader
             plan = plan with { BudgetUsd = (decimal)usd };
         }
 
+        if (map["cache"] is { } cache)
+        {
+            plan = plan with { Cache = ctx.Bool(cache, "cache") };
+        }
+
         if (map["inputs"] is { } inputs && ctx.Mapping(inputs, "inputs") is { } inputMap)
         {
             plan = plan with { Inputs = [.. ReadInputs(inputMap, ctx)] };

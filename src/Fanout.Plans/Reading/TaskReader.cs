@@ -90,6 +90,16 @@ internal static class TaskReader
             task = task with { Optional = ctx.Bool(optional, "optional", prefix) ?? false };
         }
 
+        if (map["cache"] is { } cache)
+        {
+            task = task with { Cache = ctx.Bool(cache, "cache", prefix) };
+        }
+
+        if (map["pure"] is { } pure)
+        {
+            task = task with { Pure = ctx.Bool(pure, "pure", prefix) ?? false };
+        }
+
         if (map["pool"] is { } pool)
         {
             task = task with { Pool = ctx.String(pool, "pool", prefix) };

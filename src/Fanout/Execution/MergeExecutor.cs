@@ -5,7 +5,7 @@ namespace Fanout;
 
 /// <summary>Runs <see cref="MergeBody"/> tasks (evaluates the JSON mapping over the dependencies' results) and the
 /// built-in <see cref="SectionsMergeBody"/>.</summary>
-internal sealed class MergeExecutor : ITaskExecutor
+internal sealed partial class MergeExecutor : ITaskExecutor, ICacheableExecutor
 {
     public string Kind => "merge";
 

@@ -10,7 +10,7 @@ namespace Fanout;
 /// process tree is killed. (A background child whose parent has already exited is no longer in that tree: the attempt
 /// still ends on time, but such a child is left running.)
 /// </summary>
-internal sealed class ProcessExecutor : ITaskExecutor
+internal sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
 {
     private const int TailBytes = 4096;
 

@@ -11,7 +11,7 @@ namespace Fanout;
 /// (providers' structured output is not a guarantee) and accounts tokens and cost. A retry after invalid JSON or a
 /// schema violation tells the model what was wrong (the repair note); the task's retry policy bounds those retries.
 /// </summary>
-public sealed class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor
+public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor, ICacheableExecutor
 {
     /// <summary>Start of the error message for an answer that is not JSON; a retry quotes it back to the model.</summary>
     internal const string InvalidJsonMessage = "response is not valid JSON";

@@ -59,6 +59,10 @@ public static class HtmlReport
         Card(html, "tokens", "Tokens", $"{Html.Count(report.Tokens.Input)} / {Html.Count(report.Tokens.Output)}", "input / output");
         Card(html, "cost", "Cost", Html.Usd(report.CostUsd), report.BudgetUsd is { } budget ? $"over all attempts; budget {Html.Usd(budget)}" : "over all attempts");
         Card(html, "retries", "Retries", Html.Count(report.Retries), "attempts after the first");
+        if (report.CacheHits > 0)
+        {
+            Card(html, "cache", "Cache hits", Html.Count(report.CacheHits), $"results reused; {Html.Usd(report.CostSavedUsd)} saved");
+        }
         Card(html, "rate-limited", "Rate limited", Html.Count(report.RateLimited), "429 responses seen");
         Card(html, "counts", "Tasks", CountsText(report), "by final status", valueIsHtml: true);
         html.Append("</div>\n</section>\n");

@@ -88,6 +88,12 @@ public sealed record TaskReport
     /// <summary>Cost over all attempts.</summary>
     public decimal? CostUsd { get; init; }
 
+    /// <summary>True when its result came from the result cache (absent otherwise).</summary>
+    public bool? CacheHit { get; init; }
+
+    /// <summary>For a cache hit: what producing the result originally cost.</summary>
+    public decimal? CostSavedUsd { get; init; }
+
     /// <summary>Why it failed, was skipped or was cancelled.</summary>
     public string? Error { get; init; }
 
@@ -161,6 +167,12 @@ public sealed record RunReport
 
     /// <summary>Total cost.</summary>
     public decimal CostUsd { get; init; }
+
+    /// <summary>Tasks whose result came from the result cache.</summary>
+    public int CacheHits { get; init; }
+
+    /// <summary>What the cache hits would have cost to produce again.</summary>
+    public decimal CostSavedUsd { get; init; }
 
     /// <summary>The budget the run had (<c>budget_usd</c>), when it had one.</summary>
     public decimal? BudgetUsd { get; init; }

@@ -69,7 +69,7 @@ internal static class TaskTable
         Cell(html, task.WaitMs > 0 ? Html.Ms(task.WaitMs) : "", numeric: true);
         Cell(html, string.Join(" / ", new[] { task.Provider, task.Model, task.Key }.Where(s => !string.IsNullOrEmpty(s))));
         Cell(html, task.Tokens is { } tokens ? $"{Html.Count(tokens.Input)} / {Html.Count(tokens.Output)}" : "", numeric: true);
-        Cell(html, task.CostUsd is { } cost ? Html.Usd(cost) : "", numeric: true);
+        Cell(html, task.CacheHit == true ? $"cached (saved {Html.Usd(task.CostSavedUsd ?? 0)})" : task.CostUsd is { } cost ? Html.Usd(cost) : "", numeric: true);
         html.Append("<td class=\"error\">").Append(Html.Escape(task.Error)).Append("</td>");
         html.Append("<td class=\"output\">");
         Artifacts(html, task.Artifacts);

@@ -41,6 +41,20 @@ public sealed record RunOptions
     /// <summary>Where tasks write artifacts.</summary>
     public string OutputDirectory { get; init; } = Path.GetTempPath();
 
+    /// <summary>The journal: every state transition is written here before the scheduler acts on it. Null runs
+    /// without one (nothing durable, nothing resumable), which is the fastest.</summary>
+    public Fanout.Storage.IRunStore? Store { get; init; }
+
+    /// <summary>An interrupted run's journal to continue (its run id is reused): succeeded instances whose definition
+    /// hash still matches are restored instead of run, and attempts it left running are recorded as lost.</summary>
+    public Fanout.Storage.RunJournal? Resume { get; init; }
+
+    /// <summary>The plan file's text, journaled with the run so it can be resumed and shown without the file.</summary>
+    public string? PlanText { get; init; }
+
+    /// <summary>The plan file's path, journaled with the run.</summary>
+    public string? PlanPath { get; init; }
+
     /// <summary>Per-kind default estimates used when a task has none.</summary>
     public static TimeSpan DefaultEstimate(TaskDefinition task)
     {

@@ -50,6 +50,12 @@ internal sealed class Instance(int node, string id)
 
     public List<AttemptReport> AttemptLog { get; } = [];
 
+    /// <summary>Attempts an interrupted run made before this one resumed it (they do not count against retries).</summary>
+    public int PriorAttempts { get; set; }
+
+    /// <summary>Its result was restored from an interrupted run's journal rather than produced now.</summary>
+    public bool Restored { get; set; }
+
     public TaskResult? Result { get; set; }
 
     public string? Error { get; set; }

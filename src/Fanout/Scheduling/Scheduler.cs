@@ -22,6 +22,7 @@ public sealed partial class Scheduler
     private readonly int[] _unsettledDependencies;
     private readonly List<Instance> _instances = [];
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
+    private readonly Action<RunEvent>? _onEvent;
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
@@ -50,7 +51,15 @@ public sealed partial class Scheduler
         _failurePolicy = _options.OnFailure ?? graph.Plan.OnFailure;
         _budget = _options.BudgetUsd ?? graph.Plan.BudgetUsd;
         _rank = graph.UpwardRanks(_options.Estimator ?? RunOptions.DefaultEstimate);
-        _runId = _options.RunId ?? RunOptions.NewRunId(_time);
+        _runId = _options.Resume?.Run.RunId ?? _options.RunId ?? RunOptions.NewRunId(_time);
+        _store = _options.Store;
+        _onEvent = _store is null || _options.OnEvent is null ? _options.OnEvent : _deferredEvents.Add;
+        if (_options.Resume is { } prior)
+        {
+            _priorInstances = prior.Instances.ToDictionary(i => i.InstanceId, StringComparer.Ordinal);
+            _priorAttempts = prior.Attempts.ToLookup(a => a.InstanceId, StringComparer.Ordinal);
+        }
+
         _unsettledDependencies = new int[graph.Count];
         _pools[""] = new ReadyPool(int.MaxValue);
         foreach (var (name, size) in graph.Plan.Pools)
@@ -62,6 +71,7 @@ public sealed partial class Scheduler
         {
             _unsettledDependencies[v] = graph.Predecessors(v).Length;
             _instances.Add(new Instance(v, graph[v].Id));
+            Carry(_instances[v]);
         }
     }
 
@@ -73,6 +83,12 @@ public sealed partial class Scheduler
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken = default)
     {
         var startedAt = _time.GetUtcNow();
+        if (_store is not null)
+        {
+            JournalRunStarted(startedAt);
+            startedAt = _runRow!.StartedAt;
+        }
+
         Emit(new RunStarted(startedAt, _runId, _graph.Plan.Name, _graph.Count, _concurrency));
         await using var registration = cancellationToken.Register(() => _inbox.Writer.TryWrite(new CancelRequested()));
         for (var v = 0; v < _graph.Count; v++)
@@ -91,7 +107,13 @@ public sealed partial class Scheduler
 
         while (_settledNodes < _graph.Count || _running > 0)
         {
+            SettleRestored();
             Dispatch();
+            if (_store is not null)
+            {
+                await FlushAsync();
+            }
+
             if (_settledNodes == _graph.Count && _running == 0)
             {
                 break;
@@ -110,7 +132,14 @@ public sealed partial class Scheduler
             : _budgetExhausted ? RunStatus.BudgetExhausted
             : RunStatus.Failed;
         Emit(new RunFinished(finishedAt, status));
-        return ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with { BudgetUsd = _budget };
+        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with { BudgetUsd = _budget };
+        if (_store is not null)
+        {
+            JournalRunFinished(status, finishedAt, report.CostUsd);
+            await FlushAsync();
+        }
+
+        return report;
     }
 
     private void Handle(Message message)
@@ -135,7 +164,11 @@ public sealed partial class Scheduler
         var task = _graph[node];
         if (task.Foreach is null)
         {
-            Enqueue(node);
+            if (!TryRestore(node))
+            {
+                Enqueue(node);
+            }
+
             return;
         }
 
@@ -160,6 +193,7 @@ public sealed partial class Scheduler
             var child = new Instance(node, $"{task.Id}[{index}]") { Item = item.Clone(), Index = index, Group = node };
             group.Children.Add(_instances.Count);
             _instances.Add(child);
+            Carry(child);
             index++;
         }
 
@@ -173,7 +207,10 @@ public sealed partial class Scheduler
 
         foreach (var child in group.Children)
         {
-            Enqueue(child);
+            if (!TryRestore(child))
+            {
+                Enqueue(child);
+            }
         }
     }
 
@@ -242,12 +279,25 @@ public sealed partial class Scheduler
         }
 
         var timeout = task.Timeout ?? _graph.Plan.Defaults.Timeout;
-        var timeoutSource = timeout is { } t ? new CancellationTokenSource(t, _time) : null;
         var context = new TaskContext(task, record.Id, record.Attempts, _graph.Plan, _options.Inputs,
             DependencyResults(record.Node), record.Item, record.Index >= 0 ? record.Index : null, record.LastError, _time,
             _options.OutputDirectory);
         EmitState(record);
-        _ = RunAttemptAsync(instance, record.Attempts, context, timeoutSource, timeout);
+        var launch = new Launch(instance, record.Attempts, context, timeout);
+        if (_store is null)
+        {
+            StartAttempt(launch);
+            return;
+        }
+
+        JournalAttemptStarted(record);
+        _launches.Add(launch);
+    }
+
+    private void StartAttempt(Launch launch)
+    {
+        var timeoutSource = launch.Timeout is { } t ? new CancellationTokenSource(t, _time) : null;
+        _ = RunAttemptAsync(launch.Instance, launch.Attempt, launch.Context, timeoutSource, launch.Timeout);
     }
 
     /// <summary>One attempt. Only the run-wide stop token and the attempt's own timeout cancel it, so an attempt
@@ -306,7 +356,7 @@ public sealed partial class Scheduler
         _running--;
         record.Pool!.Running--;
         var error = finished.Error is null ? null : Describe(finished.Error);
-        record.AttemptLog.Add(new AttemptReport
+        var attempt = new AttemptReport
         {
             Attempt = finished.Attempt,
             StartedAt = record.AttemptStartedAt!.Value,
@@ -319,9 +369,16 @@ public sealed partial class Scheduler
                 _ => "failed",
             },
             Error = error,
-        });
+        };
+        record.AttemptLog.Add(attempt);
         var cost = finished.Result?.CostUsd ?? (finished.Error as TaskFailedException)?.CostUsd;
-        record.Account(finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens, cost);
+        var tokens = finished.Result?.Tokens ?? (finished.Error as TaskFailedException)?.Tokens;
+        record.Account(tokens, cost);
+        if (_store is not null)
+        {
+            JournalAttemptFinished(record, attempt, finished.Result, tokens, cost);
+        }
+
         _spent += cost ?? 0;
         record.FinishedAt = finished.At;
 
@@ -344,7 +401,7 @@ public sealed partial class Scheduler
             record.RateLimited++;
         }
 
-        if (RetryDecision.Next(task, _graph.Plan, finished.Error!, record.Attempts, _random) is { } delay)
+        if (RetryDecision.Next(task, _graph.Plan, finished.Error!, record.Attempts - record.PriorAttempts, _random) is { } delay)
         {
             record.State = TaskState.Pending;
             record.RetryTimer = _time.CreateTimer(
@@ -397,7 +454,12 @@ public sealed partial class Scheduler
         record.Error = error;
         record.FinishedAt ??= _time.GetUtcNow();
         record.RetryTimer?.Dispose();
-        if (_options.OnEvent is { } onEvent)
+        if (_store is not null)
+        {
+            JournalSettled(record);
+        }
+
+        if (_onEvent is { } onEvent)
         {
             onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost));
         }
@@ -506,12 +568,20 @@ public sealed partial class Scheduler
     private TaskStateChanged StateEvent(Instance record) =>
         new(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, record.State, record.Attempts);
 
-    private void Emit(RunEvent e) => _options.OnEvent?.Invoke(e);
+    private void Emit(RunEvent e)
+    {
+        if (_store is not null)
+        {
+            JournalEvent(e);
+        }
+
+        _onEvent?.Invoke(e);
+    }
 
     /// <summary>Builds the state event only when someone listens: this runs several times per task.</summary>
     private void EmitState(Instance record)
     {
-        if (_options.OnEvent is { } onEvent)
+        if (_onEvent is { } onEvent)
         {
             onEvent(StateEvent(record));
         }

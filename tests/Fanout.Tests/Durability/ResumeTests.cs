@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Fanout.Storage;
+using Fanout.Tests.Support;
+
+namespace Fanout.Tests.Durability;
+
+/// <summary>Continuing an interrupted run from its journal.</summary>
+public sealed class ResumeTests
+{
+    private readonly ConcurrentDictionary<string, int> _runs = new(StringComparer.Ordinal);
+
+    private Func<TaskContext, CancellationToken, ValueTask<object?>> Counted(Func<TaskContext, CancellationToken, ValueTask<object?>> work) =>
+        (ctx, ct) =>
+        {
+            _runs.AddOrUpdate(ctx.InstanceId, 1, (_, n) => n + 1);
+            return work(ctx, ct);
+        };
+
+    /// <summary>Runs until <paramref name="hang"/> is reached by some task, then abandons the scheduler the way a
+    /// crash would (nothing more reaches the store after the hang point), and returns the journal as it stands.</summary>
+    private static async Task<RunJournal> CrashAsync(PlanDefinition plan, TaskCompletionSource hang)
+    {
+        var store = new InMemoryRunStore();
+        var scheduler = new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = store, RunId = "r", Seed = 1 });
+        var run = scheduler.RunAsync();
+        await hang.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(run.IsCompleted);
+        return (await store.LoadAsync("r"))!;
+    }
+
+    private static Task<RunReport> ResumeAsync(PlanDefinition plan, RunJournal journal, IRunStore store) =>
+        new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = store, Resume = journal, Seed = 1 }).RunAsync();
+
+    private PlanDefinition CrashingPlan(TaskCompletionSource hang, Func<bool> hangs) => new PlanBuilder("resume")
+        .Task("a", Counted((_, _) => ValueTask.FromResult<object?>("A")))
+        .Task("b", Counted(async (ctx, ct) =>
+        {
+            if (hangs())
+            {
+                hang.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            return "B";
+        }), "a")
+        .Task("c", Counted((ctx, _) => ValueTask.FromResult<object?>(ctx.OutputOf<string>("a") + ctx.OutputOf<string>("b"))), "a", "b")
+        .Build();
+
+    [Fact]
+    public async Task Resume_does_not_rerun_succeeded_tasks_and_reruns_the_one_that_was_running()
+    {
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var crashed = true;
+        var plan = CrashingPlan(hang, () => crashed);
+        var journal = await CrashAsync(plan, hang);
+        crashed = false;
+        var store = new InMemoryRunStore();
+
+        var report = await ResumeAsync(plan, journal, store);
+
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        Assert.Equal(1, _runs["a"]);
+        Assert.Equal(2, _runs["b"]);
+        Assert.Equal(1, _runs["c"]);
+        Assert.Equal("\"AB\"", report.Row("c").Output!.Value.GetRawText());
+        Assert.Equal("r", report.RunId);
+    }
+
+    [Fact]
+    public async Task An_attempt_running_at_the_crash_is_recorded_as_lost_and_the_next_attempt_is_numbered_after_it()
+    {
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var crashed = true;
+        var plan = CrashingPlan(hang, () => crashed);
+        var journal = await CrashAsync(plan, hang);
+        crashed = false;
+        Assert.Equal(AttemptOutcomes.Running, journal.Attempts.Single(a => a.InstanceId == "b").Outcome);
+        var store = new InMemoryRunStore();
+
+        var report = await ResumeAsync(plan, journal, store);
+
+        Assert.Equal(["lost", "succeeded"], report.Row("b").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([1, 2], report.Row("b").AttemptLog.Select(a => a.Attempt));
+        var attempts = (await store.LoadAsync("r"))!.Attempts.Where(a => a.InstanceId == "b");
+        Assert.Equal([(1, "lost"), (2, "succeeded")], attempts.Select(a => (a.Attempt, a.Outcome)));
+    }
+
+    [Fact]
+    public async Task The_resumed_report_covers_the_whole_run()
+    {
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var crashed = true;
+        var plan = CrashingPlan(hang, () => crashed);
+        var journal = await CrashAsync(plan, hang);
+        crashed = false;
+
+        var report = await ResumeAsync(plan, journal, new InMemoryRunStore());
+
+        Assert.Equal(["a", "b", "c"], report.Tasks.Select(t => t.Id));
+        Assert.All(report.Tasks, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Equal(["succeeded"], report.Row("a").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal("\"A\"", report.Row("a").Output!.Value.GetRawText());
+        Assert.Equal(journal.Run.StartedAt, report.StartedAt);
+        Assert.Equal(1, report.Retries);
+    }
+
+    [Fact]
+    public async Task Lost_attempts_do_not_use_up_the_retry_budget()
+    {
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var crashed = true;
+        var plan = CrashingPlan(hang, () => crashed);
+        plan = plan with { Tasks = [.. plan.Tasks.Select(t => t with { Retry = new RetryPolicy { MaxAttempts = 1 } })] };
+        var journal = await CrashAsync(plan, hang);
+        crashed = false;
+
+        var report = await ResumeAsync(plan, journal, new InMemoryRunStore());
+
+        Assert.Equal(TaskState.Succeeded, report.Row("b").Status);
+    }
+
+    [Fact]
+    public async Task Failed_tasks_run_again_on_resume()
+    {
+        var failing = true;
+        var plan = new PlanBuilder("resume")
+            .Task("ok", Counted((_, _) => ValueTask.FromResult<object?>(1)))
+            .Add(Sim.Def("flaky", Counted((_, _) => failing ? throw new TaskFailedException("down", retryable: false) : ValueTask.FromResult<object?>(2))))
+            .Build();
+        var store = new InMemoryRunStore();
+        var first = await new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = store, RunId = "r" }).RunAsync();
+        Assert.Equal(RunStatus.Failed, first.Status);
+        failing = false;
+
+        var report = await ResumeAsync(plan, (await store.LoadAsync("r"))!, store);
+
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        Assert.Equal((1, 2), (_runs["ok"], _runs["flaky"]));
+        Assert.Equal("succeeded", (await store.GetRunAsync("r"))!.Status);
+    }
+}
