@@ -47,10 +47,23 @@ public static class DefinitionHashes
     /// <summary>The hash of a whole plan: its tasks' hashes.</summary>
     public static string ForPlan(IEnumerable<string> taskHashes) => ContentHash.OfParts(taskHashes);
 
-    private static string BodyText(TaskBody body) => body switch
+    private static string BodyText(TaskBody body)
     {
-        // A delegate's code cannot be hashed; its method's name stands for it (editing the lambda's body is not seen).
-        DelegateBody d => $"delegate:{d.Run.Method.DeclaringType?.FullName}.{d.Run.Method.Name}",
-        _ => JsonSerializer.Serialize(body, body.GetType()),
-    };
+        if (body is DelegateBody d)
+        {
+            // A delegate's code cannot be hashed; its method's name stands for it (editing the lambda's body is not seen).
+            return $"delegate:{d.Run.Method.DeclaringType?.FullName}.{d.Run.Method.Name}";
+        }
+
+        try
+        {
+            return JsonSerializer.Serialize(body, body.GetType());
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
+        {
+            // A body built in code may hold values JSON cannot write (an unset JsonElement): its text form still
+            // tells definitions apart.
+            return body.ToString();
+        }
+    }
 }

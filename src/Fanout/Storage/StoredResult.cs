@@ -13,11 +13,15 @@ public static class StoredResult
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
     };
 
+    private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null);
+
     /// <summary>Serializes <paramref name="result"/>.</summary>
     public static string Serialize(TaskResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return JsonSerializer.Serialize(result with { CacheKey = null, CacheHit = false, CostSavedUsd = null }, Options);
+        // An executor may leave the output unset; it reads back as JSON null, which is what dependents saw.
+        var output = result.Output.ValueKind == JsonValueKind.Undefined ? JsonNull : result.Output;
+        return JsonSerializer.Serialize(result with { Output = output, CacheKey = null, CacheHit = false, CostSavedUsd = null }, Options);
     }
 
     /// <summary>Reads what <see cref="Serialize"/> wrote.</summary>

@@ -138,4 +138,38 @@ public sealed class ResumeTests
         Assert.Equal((1, 2), (_runs["ok"], _runs["flaky"]));
         Assert.Equal("succeeded", (await store.GetRunAsync("r"))!.Status);
     }
+
+    private sealed class PaidExecutor(Func<bool> fail) : ITaskExecutor
+    {
+        public string Kind => "paid";
+
+        public ValueTask<TaskResult> ExecuteAsync(TaskContext context, CancellationToken cancellationToken) =>
+            context.InstanceId == "b" && fail()
+                ? throw new TaskFailedException("down", retryable: false)
+                : ValueTask.FromResult(TaskResult.FromValue(1) with { CostUsd = 1m });
+    }
+
+    [Fact]
+    public async Task A_resumed_run_budget_counts_what_the_interrupted_run_already_spent()
+    {
+        var failing = true;
+        var plan = new PlanDefinition
+        {
+            Name = "paid",
+            Tasks = [new TaskDefinition { Id = "a", Body = new CustomBody("paid", default) }, new TaskDefinition { Id = "b", Body = new CustomBody("paid", default), Needs = ["a"] }],
+        };
+        var store = new InMemoryRunStore();
+        var executors = ExecutorRegistry.CreateDefault().With(new PaidExecutor(() => failing));
+        await new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = store, RunId = "r", Executors = executors }).RunAsync();
+        failing = false;
+
+        var report = await new Scheduler(TaskGraph.Compile(plan), new RunOptions
+        {
+            Store = store, Resume = await store.LoadAsync("r"), Executors = executors, BudgetUsd = 1m,
+        }).RunAsync();
+
+        Assert.Equal(RunStatus.BudgetExhausted, report.Status);
+        Assert.Equal(TaskState.Cancelled, report.Row("b").Status);
+        Assert.Equal(1m, report.CostUsd);
+    }
 }

@@ -36,4 +36,10 @@ public sealed class StoredResultTests
         Assert.Null(back.CostSavedUsd);
         Assert.Equal("1", back.Output.GetRawText());
     }
+
+    [Fact]
+    public void An_unset_output_is_stored_as_json_null()
+    {
+        Assert.Equal("null", StoredResult.Deserialize(StoredResult.Serialize(new TaskResult())).Output.GetRawText());
+    }
 }
