@@ -98,7 +98,7 @@ public static class DistributedRuns
             await settler.MakeReadyAsync(row, cancellationToken);
         }
 
-        await settler.FlushAsync(cancellationToken);
+        await settler.FlushAsync(null, cancellationToken);
         await using (var notify = new NpgsqlCommand($"NOTIFY {Channels.Ready}", connection, transaction))
         {
             await notify.ExecuteNonQueryAsync(cancellationToken);

@@ -415,7 +415,10 @@ public sealed class DistributedWorker
             var executor = run.Services.Executors.TryGet(task.Kind)
                 ?? throw new TaskFailedException($"no executor for task kind '{task.Kind}'", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? _attempts.Token);
-            finished = new Finished(run, claim, result, null, "succeeded", clock.Elapsed);
+            finished = run.Contracts.Violation(task, result.Output) is { } violation
+                // A broken contract is the producer's failure, and retryable, as in a local run.
+                ? new Finished(run, claim, null, new TaskFailedException(violation, retryable: true, null, result.Tokens, result.CostUsd), "failed", clock.Elapsed)
+                : new Finished(run, claim, result, null, "succeeded", clock.Elapsed);
         }
         catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true && !_attempts.IsCancellationRequested)
         {
@@ -543,16 +546,17 @@ public sealed class DistributedWorker
             settlers.Add((run.Context.RunId, settler));
         }
 
+        NpgsqlBatchCommand? recordAttempts = null;
         if (attempts.Count > 0)
         {
-            await using var command = new NpgsqlCommand(
+            var command = recordAttempts = new NpgsqlBatchCommand(
                 """
                 UPDATE fanout_attempts AS a SET finished_at = u.finished_at, outcome = u.outcome, error = u.error,
                     tokens_in = u.tokens_in, tokens_out = u.tokens_out, cost_usd = u.cost_usd, key_alias = u.key_alias
                 FROM unnest(@runs, @ids, @attempts, @finished, @outcomes, @errors, @tokens_in, @tokens_out, @costs, @keys)
                     AS u(run_id, instance_id, attempt, finished_at, outcome, error, tokens_in, tokens_out, cost_usd, key_alias)
                 WHERE a.run_id = u.run_id AND a.instance_id = u.instance_id AND a.attempt = u.attempt
-                """, connection, transaction);
+                """);
             var p = command.Parameters;
             p.AddWithValue("runs", attempts.Select(a => a.Finished.Run.Context.RunId).ToArray());
             p.AddWithValue("ids", attempts.Select(a => a.Finished.Claim.InstanceId).ToArray());
@@ -564,15 +568,17 @@ public sealed class DistributedWorker
             p.AddWithValue("tokens_out", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attempts.Select(a => Usage(a.Finished)?.Output).ToArray());
             p.AddWithValue("costs", NpgsqlDbType.Array | NpgsqlDbType.Numeric, attempts.Select(a => a.Finished.Result?.CostUsd ?? (a.Finished.Error as TaskFailedException)?.CostUsd).ToArray());
             p.AddWithValue("keys", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(a => a.Finished.Result?.Key).ToArray());
-            await command.ExecuteNonQueryAsync();
         }
 
         foreach (var (runId, settler) in settlers.OrderBy(s => s.RunId, StringComparer.Ordinal))
         {
-            if (await settler.FlushAsync(CancellationToken.None) is { } status)
+            // The attempts' outcomes travel with the first flush: one round trip fewer per batch.
+            if (await settler.FlushAsync(recordAttempts, CancellationToken.None) is { } status)
             {
                 finishedRuns.Add((runId, status));
             }
+
+            recordAttempts = null;
         }
 
         await transaction.CommitAsync();
@@ -605,6 +611,8 @@ public sealed class DistributedWorker
         public RunServices Services { get; } = services;
 
         public string OutputDirectory { get; } = outputDirectory;
+
+        public PlanContracts Contracts { get; } = new(context.Graph.Plan);
 
         /// <summary>Settled instances never change, so each is read once per worker.</summary>
         public ConcurrentDictionary<string, DependencyResult> Dependencies { get; } = new(StringComparer.Ordinal);

@@ -274,9 +274,16 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
 
     /// <summary>Writes every change back; finishes the run when its last task settled. Returns the run's final
     /// status when this transaction finished it, else null.</summary>
-    public async Task<string?> FlushAsync(CancellationToken cancellationToken)
+    /// <param name="first">A statement to send ahead of the writes in the same round trip (the attempts' outcomes).</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    public async Task<string?> FlushAsync(NpgsqlBatchCommand? first, CancellationToken cancellationToken)
     {
         var batch = new NpgsqlBatch(connection, transaction);
+        if (first is not null)
+        {
+            batch.BatchCommands.Add(first);
+        }
+
         if (_created.Count > 0)
         {
             var insert = new NpgsqlBatchCommand(

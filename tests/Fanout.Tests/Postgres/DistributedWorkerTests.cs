@@ -199,6 +199,31 @@ public sealed class DistributedWorkerTests
     }
 
     [PostgresFact]
+    public async Task An_output_that_breaks_its_contract_fails_the_attempt_and_is_retried()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        var runId = await cluster.SubmitAsync(
+            """
+            name: contracted
+            contracts:
+              shape:
+                producer: a
+                schema: { type: object, required: [token] }
+            tasks:
+              - { id: a, argv: [work], retry: { max_attempts: 2, base_delay: 1ms } }
+            """);
+        var worker = cluster.Worker(new ScriptedExecutor((c, _) =>
+            ValueTask.FromResult(TaskResult.FromValue(c.Attempt == 1 ? new { other = 1 } : new { token = "t" }))));
+
+        await worker.RunAsync();
+
+        var attempts = await cluster.AttemptsAsync(runId);
+        Assert.Equal([(1, "failed"), (2, "succeeded")], attempts.Select(a => (a.Attempt, a.Outcome)));
+        var report = await DistributedRuns.ReportAsync(cluster.Database, runId);
+        Assert.Contains("shape", report!.Tasks.Single().AttemptLog[0].Error, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
     public async Task A_fan_out_expands_when_its_producer_completes_and_its_dependent_sees_every_item()
     {
         await using var cluster = await Cluster.CreateAsync();
