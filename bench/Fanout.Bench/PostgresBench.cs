@@ -13,7 +13,7 @@ namespace Fanout.Bench;
 /// this process, each with its own connection pool, coordinating only through the database (claims, leases,
 /// completions, LISTEN/NOTIFY). Each run uses a fresh schema. Usage:
 ///   dotnet run -c Release --project bench/Fanout.Bench -- postgres --store "Host=…;Username=…;Database=…"
-///       [--tasks 20000] [--workers 4] [--concurrency 256] [--runs 3]
+///       [--tasks 20000] [--workers 4] [--concurrency 256] [--runs 3] [--claim-batch 128] [--completion-batch 256]
 /// </summary>
 internal static class PostgresBench
 {
@@ -24,10 +24,13 @@ internal static class PostgresBench
         var workers = int.Parse(Value(args, "--workers") ?? "4", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Value(args, "--concurrency") ?? "256", CultureInfo.InvariantCulture);
         var runs = int.Parse(Value(args, "--runs") ?? "3", CultureInfo.InvariantCulture);
+        // 1 and 1 show what batching buys: one claim and one completion transaction per task.
+        var claimBatch = int.Parse(Value(args, "--claim-batch") ?? "128", CultureInfo.InvariantCulture);
+        var completionBatch = int.Parse(Value(args, "--completion-batch") ?? "256", CultureInfo.InvariantCulture);
         var yaml = Plan(tasks);
         var graph = TaskGraph.Compile(PlanLoader.Parse(yaml, "bench.yaml"));
 
-        Console.WriteLine($"# PostgreSQL workers — {tasks:N0} no-op tasks, {workers} workers (in-process), run concurrency {concurrency}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"# PostgreSQL workers — {tasks:N0} no-op tasks, {workers} workers (in-process), run concurrency {concurrency}, claim batch {claimBatch}, completion batch {completionBatch}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         Console.WriteLine();
         Console.WriteLine("| run | submit (ms) | run (ms) | tasks/s | attempts |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
@@ -57,6 +60,8 @@ internal static class PostgresBench
                 {
                     WorkerId = $"bench-w{w}",
                     Concurrency = concurrency / workers,
+                    ClaimBatch = claimBatch,
+                    CompletionBatch = completionBatch,
                     ExitWhenIdle = true,
                     Services = _ => new RunServices(ExecutorRegistry.CreateDefault()),
                     OutputDirectory = _ => Path.GetTempPath(),
