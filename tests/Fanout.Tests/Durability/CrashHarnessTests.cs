@@ -123,7 +123,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : IDisposable
 
                 if (IsProcess(layer, index))
                 {
-                    yaml.AppendLine($$"""    argv: [sh, -c, 'echo "$1" >> "$2"; sleep 0.15; printf "out-%s-%s" "$1" "$(printf %s "$3" | cksum | cut -d" " -f1)"', fanout, "{{Id(layer, index)}}", "{{side}}", "{{upstream}}"]""");
+                    yaml.AppendLine($$"""    argv: [sh, -c, 'echo "$1" >> "$2"; sleep 0.08; printf "out-%s-%s" "$1" "$(printf %s "$3" | cksum | cut -d" " -f1)"', fanout, "{{Id(layer, index)}}", "{{side}}", "{{upstream}}"]""");
                 }
                 else
                 {

@@ -172,4 +172,27 @@ public sealed class ResumeTests
         Assert.Equal(TaskState.Cancelled, report.Row("b").Status);
         Assert.Equal(1m, report.CostUsd);
     }
+
+    [Fact]
+    public async Task Only_the_fan_out_items_that_did_not_succeed_run_again()
+    {
+        var failing = true;
+        var plan = new PlanBuilder("fan")
+            .Add(Sim.Def("fan", Counted((ctx, _) => ctx.ItemIndex == 1 && failing
+                    ? throw new TaskFailedException("down", retryable: false)
+                    : ValueTask.FromResult<object?>(ctx.Item!.Value.GetInt32() * 10))) with
+            {
+                Foreach = new ForeachSpec { Items = System.Text.Json.JsonSerializer.SerializeToElement(new[] { 1, 2, 3 }) },
+            })
+            .Build();
+        var store = new InMemoryRunStore();
+        await new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = store, RunId = "r" }).RunAsync();
+        failing = false;
+
+        var report = await ResumeAsync(plan, (await store.LoadAsync("r"))!, store);
+
+        Assert.Equal(RunStatus.Succeeded, report.Status);
+        Assert.Equal((1, 2, 1), (_runs["fan[0]"], _runs["fan[1]"], _runs["fan[2]"]));
+        Assert.Equal("[10,20,30]", report.Row("fan").Output!.Value.GetRawText());
+    }
 }

@@ -60,4 +60,26 @@ public sealed class SqliteRunStoreTests : RunStoreContract, IDisposable
         var e = Assert.Throws<ArgumentException>(() => SqliteRunStore.Open(DbPath, "OFF"));
         Assert.Contains("FULL, NORMAL or EXTRA", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Two_stores_on_one_file_can_write_at_the_same_time()
+    {
+        await using var other = SqliteRunStore.Open(DbPath);
+        async Task WriteAsync(IRunStore store, string run)
+        {
+            await Task.Yield();
+            for (var i = 0; i < 50; i++)
+            {
+                var batch = new JournalBatch();
+                batch.Runs.Add(Run(run));
+                batch.Instances.Add(Instance(run, $"t{i}", TaskState.Succeeded));
+                await store.AppendAsync(batch);
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => WriteAsync(Store, "r1")), Task.Run(() => WriteAsync(other, "r2")));
+
+        Assert.Equal(50, (await Store.LoadAsync("r1"))!.Instances.Length);
+        Assert.Equal(50, (await Store.LoadAsync("r2"))!.Instances.Length);
+    }
 }
