@@ -80,6 +80,11 @@ internal static class DistributedRun
             }
         }
 
+        if ((settings.BudgetUsd ?? graph.Plan.BudgetUsd) is not null)
+        {
+            human.Notice("budget_usd is not enforced for runs shared through PostgreSQL (see docs/durability.md)");
+        }
+
         await using var database = await OpenAsync(env, target, cancellationToken);
         if (database is null)
         {
