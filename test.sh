@@ -19,6 +19,29 @@ if [ -z "${JSON_SCHEMA_TEST_SUITE:-}" ] && [ ! -d ../shared/json-schema-test-sui
   export JSON_SCHEMA_TEST_SUITE=/work/shared/json-schema-test-suite/draft2020-12
 fi
 
+# PostgreSQL: the store and distributed-worker tests need a real server. Unless FANOUT_TEST_POSTGRES names one, install
+# PostgreSQL from apt when missing, start a throwaway cluster on loopback in a temporary directory (run as the postgres
+# user: it refuses root) and stop + delete it on exit.
+cleanup=()
+on_exit() { local c; for c in "${cleanup[@]}"; do eval "$c" || true; done; }
+trap on_exit EXIT
+if [ -z "${FANOUT_TEST_POSTGRES:-}" ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "== installing: postgresql"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+  pg_dir=$(mktemp -d /tmp/fanout-pg.XXXXXX)
+  chown postgres "$pg_dir"
+  pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "== postgresql: $pg_bin on 127.0.0.1:$pg_port ($pg_dir)"
+  runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U fanout >/dev/null
+  cleanup+=("runuser -u postgres -- '$pg_bin/pg_ctl' -D '$pg_dir/data' -m immediate stop >/dev/null 2>&1; rm -rf '$pg_dir'")
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300" -w start >/dev/null
+  export FANOUT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=fanout;Database=postgres"
+fi
+
 echo "== build"
 dotnet build Fanout.slnx -c Release -nologo -v q
 
@@ -40,7 +63,7 @@ fi
 
 echo "== example: examples/site-generator (the README's main command)"
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+cleanup+=("rm -rf '$out'")
 dotnet run --project src/Fanout.Cli -c Release --no-build -- run examples/site-generator/plan.yaml --out "$out" --plain
 python3 - "$out/run.json" "$out/report.html" <<'PY'
 import json, sys, os

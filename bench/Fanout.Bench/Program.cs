@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Fanout;
 
+if (args is ["postgres", ..]) { await Fanout.Bench.PostgresBench.RunAsync(args[1..]); return; }
 if (args.FirstOrDefault() == "journal") { await JournalBench.RunAsync(args[1..]); return; }
 if (args is ["pools", ..]) { await Fanout.Bench.PoolsBench.RunAsync(args[1..]); return; }
 

@@ -12,6 +12,8 @@ namespace Fanout.Cli;
 /// </summary>
 internal static class CliHost
 {
+    static CliHost() => DistributedRun.RegisterStore();
+
     /// <summary>The version printed by <c>--version</c>.</summary>
     public static string Version { get; } =
         typeof(CliHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -67,6 +69,7 @@ internal static class CliHost
             EstimateCommand.Create(env),
             SimulateCommand.Create(env),
             PlanCommand.Create(env),
+            WorkerCommand.Create(env),
             ResumeCommand.Create(env),
             RunsCommand.Create(env),
             ShowCommand.Create(env),

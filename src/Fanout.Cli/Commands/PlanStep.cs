@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fanout.Plans;
 using Fanout.Providers;
+using Fanout.Providers.Workers;
 
 namespace Fanout.Cli.Commands;
 
@@ -92,6 +93,10 @@ internal static class PlanStep
 
         return null;
     }
+
+    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>
+    public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
+        ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
 
     /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)

@@ -23,6 +23,12 @@ internal static class RunCommand
 
         /// <summary><c>--providers FILE</c>: providers (e.g. a key pool) that replace the plan's.</summary>
         public string? Providers { get; init; }
+
+        /// <summary><c>--detach</c> (PostgreSQL store): submit and exit.</summary>
+        public bool Detach { get; init; }
+
+        /// <summary><c>--no-work</c> (PostgreSQL store): submit and wait without working here.</summary>
+        public bool NoWork { get; init; }
     }
 
     public static Command Create(CliEnvironment env)
@@ -52,9 +58,11 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var providersFile = new Option<string?>("--providers") { Description = "Use the providers of this YAML file (only a providers: section) instead of the plan's, e.g. a key pool", HelpName = "FILE" };
+        var detach = DistributedRun.DetachOption();
+        var noWork = DistributedRun.NoWorkOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
@@ -64,12 +72,19 @@ internal static class RunCommand
             NoCache = parse.GetValue(noCache),
             Resume = parse.GetResult(resume) is null ? null : parse.GetValue(resume) ?? "",
             Providers = parse.GetValue(providersFile),
+            Detach = parse.GetValue(detach),
+            NoWork = parse.GetValue(noWork),
         }, cancellationToken));
         return command;
     }
 
     public static async Task<int> ExecuteAsync(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
     {
+        if (DistributedRun.Target(env, settings.Store) is { } distributed)
+        {
+            return await DistributedRun.ExecuteAsync(env, settings, distributed, cancellationToken);
+        }
+
         var human = HumanOutput.For(env, toError: settings.Json);
         if (PlanStep.Load(env, settings.Plan) is not { } graph
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
@@ -130,7 +145,7 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers)),
+            Executors = PlanStep.Executors(providers, workers),
             Store = store,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
@@ -154,33 +169,6 @@ internal static class RunCommand
             ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
             : await log.WhileRunning(run);
 
-        // Written even when cancelled: a stopped run's report says what finished and what did not.
-        var json = Fanout.Providers.Pools.PoolReport.AddTo(report.ToJson(), providers.Pools);
-        var runJson = Path.Combine(directory, "run.json");
-        var reportHtml = Path.Combine(directory, "report.html");
-        await File.WriteAllTextAsync(runJson, json, CancellationToken.None);
-        await File.WriteAllTextAsync(reportHtml, HtmlReport.Render(report), CancellationToken.None);
-
-        Summary.Write(human.Console, report);
-        foreach (var pool in providers.Pools)
-        {
-            human.Writer.WriteLine(pool.Describe());
-        }
-
-        human.Writer.WriteLine($"run.json     {Display(env, runJson)}");
-        human.Writer.WriteLine($"report.html  {Display(env, reportHtml)}");
-        if (settings.Json)
-        {
-            env.Out.WriteLine(json);
-        }
-
-        return ExitCodes.For(report.Status);
-    }
-
-    /// <summary>A path relative to the current directory when it lies below it (shorter, and clickable in most terminals).</summary>
-    private static string Display(CliEnvironment env, string path)
-    {
-        var relative = Path.GetRelativePath(env.CurrentDirectory, path);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+        return await RunResults.WriteAsync(env, human, report, directory, settings.Json, providers.Pools);
     }
 }

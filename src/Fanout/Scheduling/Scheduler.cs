@@ -214,24 +214,8 @@ public sealed partial class Scheduler
         }
     }
 
-    private JsonElement ResolveForeachItems(int node)
-    {
-        var spec = _graph[node].Foreach!;
-        if (spec.Items is { } literal)
-        {
-            return literal;
-        }
-
-        var scope = TemplateScope.Create(_options.Inputs, DependencyResults(node).ToDictionary(d => d.Key, d => (System.Text.Json.Nodes.JsonNode?)d.Value.ToNode()));
-        if (!PathExpression.TryResolve(scope.Json, spec.Path!, out var value, out var prefix))
-        {
-            throw new TemplateException($"'{spec.Path}' is undefined (resolved as far as '{prefix}')");
-        }
-
-        return value.ValueKind == JsonValueKind.Array
-            ? value
-            : throw new TemplateException($"'{spec.Path}' is {value.ValueKind.ToString().ToLowerInvariant()}, not an array");
-    }
+    private JsonElement ResolveForeachItems(int node) =>
+        ForeachItems.Resolve(_graph[node], _options.Inputs, DependencyResults(node));
 
     private void Enqueue(int instance)
     {
@@ -412,24 +396,13 @@ public sealed partial class Scheduler
             return;
         }
 
-        var retry = task.Retry ?? _graph.Plan.Defaults.Retry;
-        // A template that does not render will not render next time either.
-        var rateLimit = finished.Error as RateLimitedException;
-        if (rateLimit is not null)
+        if (finished.Error is RateLimitedException)
         {
             record.RateLimited++;
         }
 
-        var retryable = finished.Error is not (TaskFailedException { Retryable: false } or PlanException or TemplateException);
-        if (retryable && record.Attempts - record.PriorAttempts < retry.MaxAttempts)
+        if (RetryDecision.Next(task, _graph.Plan, finished.Error!, record.Attempts - record.PriorAttempts, _random) is { } delay)
         {
-            // A provider's Retry-After is a floor: retrying sooner would only be refused again.
-            var delay = retry.DelayFor(record.Attempts - record.PriorAttempts, _random);
-            if (rateLimit?.RetryAfter is { } wait && wait > delay)
-            {
-                delay = wait;
-            }
-
             record.State = TaskState.Pending;
             record.RetryTimer = _time.CreateTimer(
                 _ => _inbox.Writer.TryWrite(new RetryDue(finished.Instance)), null, delay, Timeout.InfiniteTimeSpan);
@@ -552,20 +525,13 @@ public sealed partial class Scheduler
         group.Attempts = children.Sum(c => c.Attempts);
         group.StartedAt ??= group.ReadyAt;
         group.FinishedAt = children.Count == 0 ? _time.GetUtcNow() : children.Max(c => c.FinishedAt);
-        var outputs = children.Select(c => c.Result?.Output).ToList();
-        group.Result = new TaskResult { Output = JsonSerializer.SerializeToElement(outputs) };
-        group.Items = JsonSerializer.SerializeToElement(children.Select(c => new
-        {
-            index = c.Index,
-            item = c.Item,
-            status = c.State.ToWire(),
-            output = c.Result?.Output,
-            error = c.Error,
-        }));
+        var (output, items) = ForeachItems.Settled([.. children.Select(c => (c.Index, c.Item, c.State, c.Result?.Output, c.Error))]);
+        group.Result = new TaskResult { Output = output };
+        group.Items = items;
         // Too many failed items fail the group even when the rest was then cancelled (fail-fast, or the user).
-        if (group.Failures > task.Foreach!.MaxFailures)
+        if (ForeachItems.FailureReason(task, group.Failures, children.Count) is { } failure)
         {
-            Settle(node, TaskState.Failed, $"{group.Failures} of {children.Count} items did not succeed (max_failures: {task.Foreach.MaxFailures})");
+            Settle(node, TaskState.Failed, failure);
         }
         else if (children.Any(c => c.State == TaskState.Cancelled) && _stopping)
         {
@@ -621,7 +587,7 @@ public sealed partial class Scheduler
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    internal static string Describe(Exception e) => e switch
     {
         TaskFailedException or TemplateException or PlanException => e.Message,
         OperationCanceledException => "cancelled",

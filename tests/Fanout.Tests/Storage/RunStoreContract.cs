@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Storage;
+using Fanout.Tests.Postgres;
 
 namespace Fanout.Tests.Storage;
 
@@ -69,14 +70,14 @@ public abstract class RunStoreContract : IAsyncLifetime
         return batch;
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Unknown_run_is_null()
     {
         Assert.Null(await Store.GetRunAsync("nope"));
         Assert.Null(await Store.LoadAsync("nope"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Run_row_round_trips_every_field()
     {
         var run = Run("r1") with { PlanPath = "/x/plan.yaml", FinishedAt = T0.AddSeconds(3), Status = "succeeded", CostUsd = 1.25m };
@@ -85,7 +86,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal(run, await Store.GetRunAsync("r1"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rows_are_upserted_by_key()
     {
         await Store.AppendAsync(Batch(Run("r1"), Instance("r1", "a", TaskState.Running)));
@@ -97,7 +98,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal("boom", instance.Error);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Instances_and_attempts_load_with_every_field()
     {
         var item = Instance("r1", "fan", TaskState.Succeeded, """{"output":"x"}""", index: 2);
@@ -114,7 +115,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal([attempt, failed], journal.Attempts.ToArray());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Large_results_round_trip_through_content_addressed_storage()
     {
         var big = JsonSerializer.Serialize(new { output = new string('x', OutputBlobs.InlineLimit * 3) });
@@ -124,7 +125,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.All(journal!.Instances, i => Assert.Equal(big, i.ResultJson));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Runs_list_newest_first_and_filter_by_plan()
     {
         await Store.AppendAsync(Batch(Run("r1", "p", T0), Run("r2", "q", T0.AddMinutes(1)), Run("r3", "p", T0.AddMinutes(2))));
@@ -133,7 +134,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal(["r3"], (await Store.ListRunsAsync(new RunQuery { Limit = 1 })).Select(r => r.RunId));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Events_read_back_in_append_order_per_run()
     {
         var events = Enumerable.Range(0, 5).Select(i => new EventRecord
@@ -147,7 +148,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal("run_started", Assert.Single(await Store.ReadEventsAsync("r2")).Type);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Cache_entries_are_found_by_key_and_replaced_on_put()
     {
         var entry = new CacheEntry { Key = "k1", ResultJson = """{"output":1}""", CostUsd = 0.5m, Tokens = new TokenUsage(1, 2), CreatedAt = T0 };
@@ -160,7 +161,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal(replaced, await Store.GetCachedAsync("k1"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Large_cached_results_round_trip()
     {
         var entry = new CacheEntry { Key = "k", ResultJson = JsonSerializer.Serialize(new string('y', OutputBlobs.InlineLimit * 2)), CreatedAt = T0 };
@@ -169,7 +170,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal(entry, await Store.GetCachedAsync("k"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_large_batch_is_written_whole()
     {
         var batch = Batch(Run("r1"));
@@ -185,7 +186,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         Assert.Equal(2000, journal.Attempts.Length);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Journals_of_different_runs_are_kept_apart()
     {
         await Store.AppendAsync(Batch(Run("r1"), Run("r2"), Instance("r1", "a", TaskState.Succeeded), Instance("r2", "b", TaskState.Failed)));
