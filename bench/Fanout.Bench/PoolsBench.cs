@@ -10,6 +10,7 @@ using System.Text.Json;
 using Fanout.Providers;
 using Fanout.Providers.Simulation;
 using Fanout.Simulator;
+using Fanout.Time;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAIChat = OpenAI.Chat;
@@ -49,7 +50,7 @@ internal static class PoolsBench
 
     private static async Task Pooled(string? mode, List<string> prompts, int speed, bool adaptive)
     {
-        var clock = new ScaledClock(speed);
+        var clock = new ScaledTimeProvider(speed);
         await using var server = await Start(clock);
         var keys = string.Join(",", Keys.Select((_, i) => adaptive
             ? $$"""{"alias":"key-{{i + 1}}","api_key":"${BENCH_KEY_{{i}}}"}"""
@@ -84,7 +85,7 @@ internal static class PoolsBench
 
     private static async Task Naive(List<string> prompts, int speed, bool print)
     {
-        var clock = new ScaledClock(speed);
+        var clock = new ScaledTimeProvider(speed);
         await using var server = await Start(clock);
         var clients = Keys.Select(key => new OpenAIChat.ChatClient("gpt-4o-mini", new ApiKeyCredential(key), new OpenAIClientOptions
         {
@@ -165,33 +166,5 @@ internal static class PoolsBench
     {
         var value = args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         return value is null ? fallback : int.Parse(value, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>
-    /// The system clock running <c>factor</c> times faster, shared by the simulator and the client so minutes of rate
-    /// limiting pass in seconds (a manual clock cannot drive real sockets). The same idea as the tests' FastClock.
-    /// </summary>
-    private sealed class ScaledClock(double factor) : TimeProvider
-    {
-        private readonly DateTimeOffset _origin = System.GetUtcNow();
-        private readonly long _start = Stopwatch.GetTimestamp();
-
-        public override DateTimeOffset GetUtcNow() => _origin + Stopwatch.GetElapsedTime(_start) * factor;
-
-        public override long GetTimestamp() => _start + (long)((Stopwatch.GetTimestamp() - _start) * factor);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            new Scaled(System.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
-
-        private TimeSpan Scale(TimeSpan span) => span == Timeout.InfiniteTimeSpan || span <= TimeSpan.Zero ? span : span / factor;
-
-        private sealed class Scaled(ITimer inner, ScaledClock clock) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
-
-            public void Dispose() => inner.Dispose();
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
-        }
     }
 }

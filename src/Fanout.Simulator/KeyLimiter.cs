@@ -1,3 +1,5 @@
+using Fanout.Providers.Pools;
+
 namespace Fanout.Simulator;
 
 /// <summary>The state of one limit, as the rate-limit headers report it.</summary>
@@ -18,22 +20,26 @@ internal readonly record struct Admission(bool Admitted, TimeSpan RetryAfter);
 /// </summary>
 internal sealed class KeyLimiter
 {
+    // Providers meter per minute and let a whole minute's allowance go at once; the client-side pools hold a
+    // second's worth so they spread their requests. Same bucket, different burst.
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly Bucket? _requests;
-    private readonly Bucket? _tokens;
-    private readonly Bucket? _input;
-    private readonly Bucket? _output;
+    private readonly TokenBucket? _requests;
+    private readonly TokenBucket? _tokens;
+    private readonly TokenBucket? _input;
+    private readonly TokenBucket? _output;
 
     public KeyLimiter(SimulatorKey key, TimeProvider time)
     {
         Key = key;
         _time = time;
         var now = time.GetUtcNow();
-        _requests = key.Rpm is { } rpm ? new Bucket(rpm, now) : null;
-        _tokens = key.Tpm is { } tpm ? new Bucket(tpm, now) : null;
-        _input = key.Itpm is { } itpm ? new Bucket(itpm, now) : null;
-        _output = key.Otpm is { } otpm ? new Bucket(otpm, now) : null;
+        _requests = key.Rpm is { } rpm ? new TokenBucket(rpm, Window, now) : null;
+        _tokens = key.Tpm is { } tpm ? new TokenBucket(tpm, Window, now) : null;
+        _input = key.Itpm is { } itpm ? new TokenBucket(itpm, Window, now) : null;
+        _output = key.Otpm is { } otpm ? new TokenBucket(otpm, Window, now) : null;
     }
 
     public SimulatorKey Key { get; }
@@ -52,7 +58,7 @@ internal sealed class KeyLimiter
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var needs = new (Bucket? Bucket, long Amount)[] { (_requests, 1), (_tokens, input + output), (_input, input), (_output, output) };
+            var needs = new (TokenBucket? Bucket, long Amount)[] { (_requests, 1), (_tokens, input + output), (_input, input), (_output, output) };
             var wait = TimeSpan.Zero;
             foreach (var (bucket, amount) in needs)
             {
@@ -89,7 +95,7 @@ internal sealed class KeyLimiter
         }
     }
 
-    private LimitState? State(Bucket? bucket)
+    private LimitState? State(TokenBucket? bucket)
     {
         if (bucket is null)
         {
@@ -99,48 +105,8 @@ internal sealed class KeyLimiter
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            bucket.Refill(now);
-            return new LimitState(bucket.Capacity, (long)Math.Max(0, Math.Floor(bucket.Level)), bucket.WaitFor(bucket.Capacity, now));
-        }
-    }
-
-    private sealed class Bucket(long capacity, DateTimeOffset now)
-    {
-        private DateTimeOffset _updated = now;
-
-        public long Capacity { get; } = capacity;
-
-        public double Level { get; private set; } = capacity;
-
-        private double PerSecond => Capacity / 60.0;
-
-        public void Refill(DateTimeOffset now)
-        {
-            if (now > _updated)
-            {
-                Level = Math.Min(Capacity, Level + (now - _updated).TotalSeconds * PerSecond);
-                _updated = now;
-            }
-        }
-
-        /// <summary>Zero when <paramref name="amount"/> is available; a request larger than the whole minute waits for a full bucket.</summary>
-        public TimeSpan WaitFor(long amount, DateTimeOffset now)
-        {
-            Refill(now);
-            var need = Math.Min(amount, Capacity);
-            if (Level >= need)
-            {
-                return TimeSpan.Zero;
-            }
-
-            // Rounded up to the millisecond so that waiting exactly this long is enough.
-            return TimeSpan.FromMilliseconds(Math.Ceiling((need - Level) / PerSecond * 1000));
-        }
-
-        public void Take(long amount, DateTimeOffset now)
-        {
-            Refill(now);
-            Level -= amount;
+            var reset = bucket.WaitFor(bucket.Capacity, now); // refills first, so the level below is current
+            return new LimitState((long)bucket.Capacity, (long)Math.Max(0, Math.Floor(bucket.Level)), reset);
         }
     }
 }

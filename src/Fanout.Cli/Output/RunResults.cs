@@ -13,6 +13,9 @@ internal static class RunResults
     {
         pools ??= [];
 
+        // 429s a key pool absorbed (re-routed or waited out) never reach a task's attempts, but they were still seen.
+        report = report with { RateLimited = report.RateLimited + (int)pools.Sum(p => p.Keys.Sum(k => k.RateLimited)) };
+
         // Written even when cancelled: a stopped run's report says what finished and what did not.
         var text = PoolReport.AddTo(report.ToJson(), pools);
         var runJson = Path.Combine(directory, "run.json");

@@ -29,6 +29,11 @@ internal static class Summary
         table.AddRow("cost", report.BudgetUsd is { } budget
             ? $"{Format.Cost(report.CostUsd)} [grey]of a {Format.Cost(budget)} budget[/]{(report.Status == RunStatus.BudgetExhausted ? " [red](budget exhausted: tasks not started were cancelled)[/]" : "")}"
             : Format.Cost(report.CostUsd));
+        if (report.CacheHits > 0)
+        {
+            table.AddRow("cache", $"{report.CacheHits} {(report.CacheHits == 1 ? "task" : "tasks")} from the result cache [grey]({Format.Cost(report.CostSavedUsd)} saved; --no-cache runs everything)[/]");
+        }
+
         table.AddRow("retries", $"{report.Retries}{(report.RateLimited > 0 ? $" [grey]({report.RateLimited} rate limited)[/]" : "")}");
         console.Write(table);
     }

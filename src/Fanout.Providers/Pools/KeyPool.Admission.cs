@@ -196,6 +196,20 @@ public sealed partial class KeyPool
         }
     }
 
+    private void OnTimer()
+    {
+        // A timer may fire a little before the clock reads its due time (timer and clock are different sources, and
+        // a scaled clock widens the gap). The pump that follows then finds nothing ready yet and asks for a wake-up a
+        // moment later; were the fired timer still recorded as armed, that request would be dropped and the queue
+        // would wait for ever.
+        lock (_gate)
+        {
+            _timerDue = null;
+        }
+
+        Pump();
+    }
+
     private void Arm(DateTimeOffset? wake, DateTimeOffset now)
     {
         if (wake is not { } due)

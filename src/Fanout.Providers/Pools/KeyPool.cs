@@ -47,7 +47,7 @@ public sealed partial class KeyPool : IChatClient
             key.Key.Headers.Listen((status, header) => Observe(key, status, header));
         }
 
-        _timer = _time.CreateTimer(_ => Pump(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = _time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The provider's name.</summary>

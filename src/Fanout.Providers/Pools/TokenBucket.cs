@@ -3,7 +3,8 @@ namespace Fanout.Providers.Pools;
 /// <summary>
 /// A per-minute limit as a continuously refilled bucket holding only <c>burst</c> worth of it (about a second), so
 /// requests spread over the minute instead of all going at its start. A request larger than the bucket waits for a
-/// full bucket and then takes it into debt, which later requests wait out. Not thread-safe: the pool's lock guards it.
+/// full bucket and then takes it into debt, which later requests wait out. Not thread-safe: its owner's lock guards it
+/// (a key pool's, or the simulator's key limiter, which uses a whole minute as the burst, as providers do).
 /// </summary>
 internal sealed class TokenBucket
 {

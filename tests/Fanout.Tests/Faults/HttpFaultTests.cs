@@ -2,6 +2,7 @@ using Fanout.Providers;
 using Fanout.Simulator;
 using Fanout.Tests.Plans;
 using Fanout.Tests.Simulator;
+using Fanout.Time;
 
 namespace Fanout.Tests.Faults;
 
@@ -18,7 +19,7 @@ public class HttpFaultTests
     [Fact]
     public async Task Every_task_succeeds_over_http_despite_20_percent_faults_and_429s_and_the_report_shows_the_retries()
     {
-        var clock = new FastClock(100);
+        var clock = new ScaledTimeProvider(100);
         await using var server = await SimulatorServer.StartAsync(new SimulatorOptions
         {
             Port = 0,

@@ -18,7 +18,8 @@ public class AdmissionTests
     public async Task Requests_are_spread_over_the_minute_instead_of_bursting_at_its_start()
     {
         var key = new FakeKey("a", _time);
-        using var pool = Pool(new PoolOptions { Time = _time }, (key, new KeyLimits { Rpm = 60 }));
+        // Patience longer than the test, so every grant comes from the pump the clock's timer runs (none reserves ahead).
+        using var pool = Pool(new PoolOptions { Time = _time, Patience = TimeSpan.FromMinutes(1) }, (key, new KeyLimits { Rpm = 60 }));
 
         var all = Enumerable.Range(0, 5).Select(_ => Ask(pool, Prompt(1))).ToList();
         for (var sent = 1; sent <= 5; sent++)
@@ -29,6 +30,25 @@ public class AdmissionTests
 
         await Done(Task.WhenAll(all));
         Assert.Equal([0.0, 1, 2, 3, 4], key.Sent.Select(s => Seconds(s.At)));
+    }
+
+    [Fact]
+    public async Task A_timer_that_fires_before_the_clock_reaches_its_due_time_does_not_strand_the_queue()
+    {
+        var early = new EarlyTimers(_time, TimeSpan.FromMilliseconds(1));
+        var key = new FakeKey("a", early);
+        using var pool = Pool(new PoolOptions { Time = early }, (key, new KeyLimits { Rpm = 60 }));
+        var first = Ask(pool, Prompt(1));
+        await key.WhenSent(1);
+
+        // Due in 1 s; the timer fires at 999 ms, when the bucket is still a millisecond short, and must be armed again.
+        var second = Ask(pool, Prompt(1));
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await Done(key.WhenSent(2));
+        await Done(Task.WhenAll(first, second));
+        Assert.Equal(1.0, Seconds(key.Sent[1].At), 3);
     }
 
     [Fact]
@@ -127,5 +147,32 @@ public class AdmissionTests
 
         Assert.Equal(2, key.Count);
         Assert.Equal(1.0, Seconds(key.Sent[1].At));
+    }
+
+    /// <summary>A clock whose timers fire <paramref name="early"/> before their due time, as real timers may against a
+    /// separately read clock.</summary>
+    private sealed class EarlyTimers(ManualTimeProvider inner, TimeSpan early) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Early(inner.CreateTimer(callback, state, Shift(dueTime), period), early);
+
+        private static TimeSpan Shift(TimeSpan due, TimeSpan early) => due == Timeout.InfiniteTimeSpan || due <= early ? due : due - early;
+
+        private TimeSpan Shift(TimeSpan due) => Shift(due, early);
+
+        private sealed class Early(ITimer timer, TimeSpan early) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => timer.Change(Shift(dueTime, early), period);
+
+            public void Dispose() => timer.Dispose();
+
+            public ValueTask DisposeAsync() => timer.DisposeAsync();
+        }
     }
 }

@@ -4,9 +4,9 @@ using Fanout.Providers.Anthropic;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pools;
 using Fanout.Simulator;
-using Fanout.Tests.Faults;
 using Fanout.Tests.Simulator;
 using Microsoft.Extensions.AI;
+using Fanout.Time;
 
 namespace Fanout.Tests.Pools;
 
@@ -46,7 +46,7 @@ public class HttpPoolTests
     [InlineData("adaptive")]
     public async Task A_three_key_pool_spreads_requests_over_every_key_without_a_429(string limits)
     {
-        var clock = new FastClock(100);
+        var clock = new ScaledTimeProvider(100);
         await using var server = await Start(clock, rpm: 30);
         using var providers = Providers(server, clock, limits);
         var client = providers.Resolve("llm", null).Client;

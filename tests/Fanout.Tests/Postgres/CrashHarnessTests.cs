@@ -11,7 +11,7 @@ namespace Fanout.Tests.Postgres;
 /// The PostgreSQL crash harness: the 300-task plan run by three <c>fanout worker</c> processes that are killed with
 /// SIGKILL at seeded random moments and restarted, against an uninterrupted local run of the same plan.
 /// </summary>
-[Trait("Category", "CrashHarness")]
+[Trait("Category", "Crash")]
 public sealed class CrashHarnessTests(ITestOutputHelper output)
 {
     private const int Workers = 3;

@@ -1,30 +1,35 @@
 using System.Diagnostics;
 
-namespace Fanout.Tests.Faults;
+namespace Fanout.Time;
 
 /// <summary>
-/// The system clock running <see cref="Factor"/> times faster, for tests where a real HTTP server and the scheduler
-/// must share one clock: a one-minute rate-limit window passes in a fraction of a second, and Retry-After, back-off and
-/// timeouts all shrink by the same factor. (A manual clock cannot drive real sockets: nothing would advance it while
-/// a request is on the wire.)
+/// The system clock running <see cref="Factor"/> times faster. For a real HTTP server and its clients that must share
+/// one clock (the simulator's rate-limit windows, Retry-After, back-off and timeouts all shrink by the same factor) —
+/// a <see cref="ManualTimeProvider"/> cannot drive real sockets, since nothing would advance it while a request is on
+/// the wire. Used by tests and benchmarks.
 /// </summary>
-internal sealed class FastClock(double factor) : TimeProvider
+/// <param name="factor">How many times faster than real time; greater than 0.</param>
+public sealed class ScaledTimeProvider(double factor) : TimeProvider
 {
     private readonly DateTimeOffset _origin = System.GetUtcNow();
     private readonly long _start = Stopwatch.GetTimestamp();
 
-    public double Factor { get; } = factor;
+    /// <summary>How many times faster than real time this clock runs.</summary>
+    public double Factor { get; } = factor > 0 ? factor : throw new ArgumentOutOfRangeException(nameof(factor), factor, "must be greater than 0");
 
+    /// <inheritdoc />
     public override DateTimeOffset GetUtcNow() => _origin + Stopwatch.GetElapsedTime(_start) * Factor;
 
+    /// <inheritdoc />
     public override long GetTimestamp() => _start + (long)((Stopwatch.GetTimestamp() - _start) * Factor);
 
+    /// <inheritdoc />
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         new Scaled(System.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
 
     private TimeSpan Scale(TimeSpan span) => span == Timeout.InfiniteTimeSpan || span <= TimeSpan.Zero ? span : span / Factor;
 
-    private sealed class Scaled(ITimer inner, FastClock clock) : ITimer
+    private sealed class Scaled(ITimer inner, ScaledTimeProvider clock) : ITimer
     {
         public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
 
