@@ -52,7 +52,7 @@ internal sealed class EventLines
                 _started.TryAdd(t.TaskId, t.At);
                 return ($"started {t.TaskId}{(t.Attempt > 1 ? $" (attempt {t.Attempt})" : "")}", Tone.Info);
             case TaskStateChanged { State: TaskState.Succeeded } t:
-                return ($"succeeded {t.TaskId} {Elapsed(t)}{Usage(t)}", Tone.Good);
+                return ($"succeeded {t.TaskId} {Elapsed(t)}{Usage(t)}{(t.CacheHit ? " (from the cache)" : "")}", Tone.Good);
             case TaskStateChanged { State: TaskState.Failed } t:
                 var attempts = t.Attempt > 1 ? $" after {t.Attempt} attempts" : "";
                 return ($"failed {t.TaskId}{attempts}: {Format.OneLine(t.Error)}", Tone.Bad);

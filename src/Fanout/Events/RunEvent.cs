@@ -10,7 +10,11 @@ public sealed record RunStarted(DateTimeOffset At, string RunId, string Plan, in
 /// <summary>A task instance changed state. Finished states carry the attempt's usage.</summary>
 public sealed record TaskStateChanged(
     DateTimeOffset At, string TaskId, string Kind, TaskState State, int Attempt,
-    string? Error = null, TokenUsage? Tokens = null, decimal? CostUsd = null) : RunEvent(At);
+    string? Error = null, TokenUsage? Tokens = null, decimal? CostUsd = null) : RunEvent(At)
+{
+    /// <summary>True when the task succeeded with a result from the result cache (nothing was run).</summary>
+    public bool CacheHit { get; init; }
+}
 
 /// <summary>An attempt failed and will be retried after <paramref name="Delay"/>.</summary>
 public sealed record TaskRetrying(DateTimeOffset At, string TaskId, int Attempt, TimeSpan Delay, string Error) : RunEvent(At);

@@ -461,7 +461,10 @@ public sealed partial class Scheduler
 
         if (_onEvent is { } onEvent)
         {
-            onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost));
+            onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost)
+            {
+                CacheHit = record.Result?.CacheHit == true,
+            });
         }
 
         if (record.Group >= 0)

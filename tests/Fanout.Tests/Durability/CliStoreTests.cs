@@ -138,6 +138,25 @@ public sealed class CliStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cache_hit_is_named_in_the_log_line_and_counted_in_the_summary()
+    {
+        var plan = _cli.Plan("""
+            name: pure
+            tasks:
+              - id: p
+                pure: true
+                argv: [sh, -c, "echo out"]
+            """);
+        var first = await _cli.RunAsync("run", plan, "--plain");
+        var second = await _cli.RunAsync("run", plan, "--plain");
+
+        Assert.DoesNotContain("from the cache", first.Out);
+        Assert.Contains("succeeded p", second.Out);
+        Assert.Contains("(from the cache)", second.Out);
+        Assert.Contains("1 task from the result cache", second.Out);
+    }
+
+    [Fact]
     public async Task Runs_lists_runs_newest_first_with_their_status()
     {
         var failed = await _cli.RunAsync("run", _cli.Plan(Gated), "--json");
