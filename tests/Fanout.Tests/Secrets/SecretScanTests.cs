@@ -97,6 +97,7 @@ public sealed class SecretScanTests : IDisposable
         Assert.Contains(files, f => f.EndsWith(Path.Combine("out", "report.html"), StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith(".png", StringComparison.Ordinal));
         Assert.Contains(files, f => f.Contains(Path.Combine(".fanout", "runs"), StringComparison.Ordinal) && f.EndsWith("run.json", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith(Path.Combine(".fanout", "fanout.db"), StringComparison.Ordinal)); // the SQLite journal
 
         var texts = new Dictionary<string, string>
         {
