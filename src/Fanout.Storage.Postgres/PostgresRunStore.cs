@@ -1,6 +1,7 @@
 using Fanout.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static Fanout.Storage.Postgres.PgValues;
 
 namespace Fanout.Storage.Postgres;
 
@@ -197,12 +198,6 @@ public sealed class PostgresRunStore : IRunStore
         return command;
     }
 
-    private static void Text(NpgsqlParameterCollection p, string name, IEnumerable<string?> values) =>
-        p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
-
-    private static void Times(NpgsqlParameterCollection p, string name, IEnumerable<DateTimeOffset?> values) =>
-        p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v?.UtcDateTime).ToArray());
-
     private static void Tokens(NpgsqlParameterCollection p, IEnumerable<TokenUsage?> values)
     {
         var list = values.ToList();
@@ -269,7 +264,7 @@ public sealed class PostgresRunStore : IRunStore
                     State = Distributed.States.Parse(reader.GetString(4)),
                     Error = reader.IsDBNull(5) ? null : reader.GetString(5),
                     ResultJson = reader.IsDBNull(6) ? null : reader.GetString(6),
-                    UpdatedAt = Time(reader, 7)!.Value,
+                    UpdatedAt = Timestamp(reader, 7)!.Value,
                 });
             }
         }
@@ -290,8 +285,8 @@ public sealed class PostgresRunStore : IRunStore
                     RunId = runId,
                     InstanceId = reader.GetString(0),
                     Attempt = reader.GetInt32(1),
-                    StartedAt = Time(reader, 2)!.Value,
-                    FinishedAt = Time(reader, 3),
+                    StartedAt = Timestamp(reader, 2)!.Value,
+                    FinishedAt = Timestamp(reader, 3),
                     Outcome = reader.GetString(4),
                     Error = reader.IsDBNull(5) ? null : reader.GetString(5),
                     Tokens = ReadTokens(reader, 6),
@@ -317,7 +312,7 @@ public sealed class PostgresRunStore : IRunStore
             events.Add(new EventRecord
             {
                 RunId = runId,
-                At = Time(reader, 0)!.Value,
+                At = Timestamp(reader, 0)!.Value,
                 Type = reader.GetString(1),
                 InstanceId = reader.IsDBNull(2) ? null : reader.GetString(2),
                 DataJson = reader.IsDBNull(3) ? null : reader.GetString(3),
@@ -348,7 +343,7 @@ public sealed class PostgresRunStore : IRunStore
             ResultJson = reader.GetString(1),
             CostUsd = reader.IsDBNull(2) ? null : reader.GetDecimal(2),
             Tokens = ReadTokens(reader, 3),
-            CreatedAt = Time(reader, 6)!.Value,
+            CreatedAt = Timestamp(reader, 6)!.Value,
         };
     }
 
@@ -361,16 +356,13 @@ public sealed class PostgresRunStore : IRunStore
         PlanPath = r.IsDBNull(4) ? null : r.GetString(4),
         InputsJson = r.IsDBNull(5) ? null : r.GetString(5),
         Status = r.GetString(6),
-        StartedAt = Time(r, 7)!.Value,
-        FinishedAt = Time(r, 8),
+        StartedAt = Timestamp(r, 7)!.Value,
+        FinishedAt = Timestamp(r, 8),
         CostUsd = r.IsDBNull(9) ? null : r.GetDecimal(9),
     };
 
     private static TokenUsage? ReadTokens(NpgsqlDataReader r, int i) =>
         r.IsDBNull(i) ? null : new TokenUsage(r.GetInt64(i), r.IsDBNull(i + 1) ? 0 : r.GetInt64(i + 1), r.IsDBNull(i + 2) ? 0 : r.GetInt64(i + 2));
-
-    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) =>
-        r.IsDBNull(i) ? null : new DateTimeOffset(r.GetDateTime(i), TimeSpan.Zero);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using static Fanout.Storage.Postgres.PgValues;
 
 namespace Fanout.Storage.Postgres.Distributed;
 
@@ -125,10 +126,10 @@ internal sealed class InstanceRow
         ResultJson = r.IsDBNull(12) ? null : r.GetString(12),
         ItemJson = r.IsDBNull(13) ? null : r.GetString(13),
         ItemsJson = r.IsDBNull(14) ? null : r.GetString(14),
-        ReadyAt = Time(r, 15),
-        StartedAt = Time(r, 16),
-        AttemptStartedAt = Time(r, 17),
-        FinishedAt = Time(r, 18),
+        ReadyAt = Timestamp(r, 15),
+        StartedAt = Timestamp(r, 16),
+        AttemptStartedAt = Timestamp(r, 17),
+        FinishedAt = Timestamp(r, 18),
         RateLimited = r.GetInt32(19),
         TokensIn = r.IsDBNull(20) ? null : r.GetInt64(20),
         TokensOut = r.IsDBNull(21) ? null : r.GetInt64(21),
@@ -138,9 +139,6 @@ internal sealed class InstanceRow
         Rank = r.GetDouble(25),
         Pool = r.IsDBNull(26) ? null : r.GetString(26),
     };
-
-    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) =>
-        r.IsDBNull(i) ? null : new DateTimeOffset(r.GetDateTime(i), TimeSpan.Zero);
 }
 
 /// <summary>Task states as the journal spells them.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Fanout.Templates;
 using Npgsql;
 using NpgsqlTypes;
+using static Fanout.Storage.Postgres.PgValues;
 
 namespace Fanout.Storage.Postgres.Distributed;
 
@@ -411,12 +412,6 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
         Text(p, "owners", rows.Select(r => r.LeaseOwner));
         return update;
     }
-
-    private static void Text(NpgsqlParameterCollection p, string name, IEnumerable<string?> values) =>
-        p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
-
-    private static void Times(NpgsqlParameterCollection p, string name, IEnumerable<DateTimeOffset?> values) =>
-        p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, values.Select(v => v?.UtcDateTime).ToArray());
 
     /// <summary>Finishes the run when no task of it is left unsettled, with the scheduler's rule for its status (every
     /// task succeeded, or is optional). Returns the status when this transaction finished it, else null (not done,
