@@ -115,13 +115,24 @@ internal static class Migrations
             content text NOT NULL
         );
         """,
+        """
+        CREATE TABLE fanout_run_leases (
+            run_id text PRIMARY KEY,
+            epoch bigint NOT NULL,
+            host text NOT NULL,
+            pid int NOT NULL,
+            since timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The newest schema version.</summary>
     public static int Latest => Steps.Length;
 
     /// <summary>Applies every step not yet applied; returns the version the database is at.</summary>
-    public static async Task<int> ApplyAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
+    /// <exception cref="InvalidDataException">A newer Fanout migrated the database (named by <paramref name="description"/>).</exception>
+    public static async Task<int> ApplyAsync(NpgsqlDataSource source, string description, CancellationToken cancellationToken)
     {
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -137,6 +148,12 @@ internal static class Migrations
         await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM fanout_schema_version", connection, transaction))
         {
             current = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (current > Steps.Length)
+        {
+            throw new InvalidDataException(
+                $"the PostgreSQL database {description} was migrated by a newer Fanout (schema version {current}; this one knows up to {Steps.Length}): use that version");
         }
 
         for (var version = current + 1; version <= Steps.Length; version++)

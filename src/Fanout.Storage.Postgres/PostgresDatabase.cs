@@ -28,7 +28,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
         var database = new PostgresDatabase(source, $"{builder.Host}:{builder.Port}/{builder.Database}");
         try
         {
-            await Migrations.ApplyAsync(source, cancellationToken);
+            await Migrations.ApplyAsync(source, database.Description, cancellationToken);
         }
         catch
         {

@@ -7,7 +7,8 @@ namespace Fanout.Storage.Postgres;
 
 /// <summary>
 /// The run journal and result cache in PostgreSQL. One <see cref="AppendAsync"/> is one transaction. It shares its
-/// tables with the distributed workers, so <c>fanout runs</c> and <c>fanout show</c> see distributed runs too.
+/// tables with the distributed workers, so <c>fanout runs</c> and <c>fanout show</c> see distributed runs too. Run
+/// leases are timed by the database's clock (see <see cref="PostgresLeases"/>).
 /// </summary>
 public sealed class PostgresRunStore : IRunStore
 {
@@ -176,9 +177,58 @@ public sealed class PostgresRunStore : IRunStore
                 }));
         }
 
-        await commands.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.Lease is not { } lease)
+        {
+            await commands.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
+        // The check goes first in the same round trip; the writes after it are rolled back if it fails.
+        commands.BatchCommands.Insert(0, PostgresLeases.Fence(lease));
+        RunLease? current;
+        await using (var reader = await commands.ExecuteReaderAsync(cancellationToken))
+        {
+            current = await PostgresLeases.ReadFenceAsync(reader, lease.RunId, cancellationToken);
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+        }
+
+        if (current?.Epoch != lease.Epoch)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            throw new RunOwnershipLostException(lease, current);
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<LeaseClaim> TryTakeLeaseAsync(string runId, RunOwner owner, TimeSpan duration, long? replacing = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return PostgresLeases.TryTakeAsync(_database.Source, runId, owner, duration, replacing, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> RenewLeaseAsync(RunLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return PostgresLeases.RenewAsync(_database.Source, lease, duration, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseLeaseAsync(RunLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return PostgresLeases.ReleaseAsync(_database.Source, lease, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> GetLeaseAsync(string runId, CancellationToken cancellationToken = default) =>
+        PostgresLeases.GetAsync(_database.Source, runId, cancellationToken);
 
     private static (string? Inline, string? Hash) Split(string? json, Dictionary<string, string> blobs)
     {

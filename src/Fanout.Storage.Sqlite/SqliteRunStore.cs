@@ -7,7 +7,9 @@ namespace Fanout.Storage.Sqlite;
 /// <summary>
 /// The journal and result cache in one SQLite file: WAL mode, <c>synchronous=FULL</c> by default (a committed batch
 /// survives power loss, not just a process crash), schema migrations applied on open. One connection, used by one
-/// writer at a time; each <see cref="AppendAsync"/> is one transaction, so a batch is all there or not at all.
+/// writer at a time; each <see cref="AppendAsync"/> is one transaction, so a batch is all there or not at all. Run
+/// leases expire by the injected clock (one machine's clock: a SQLite file is shared only by processes on the machine
+/// that holds it).
 /// </summary>
 public sealed class SqliteRunStore : IRunStore
 {
@@ -17,11 +19,13 @@ public sealed class SqliteRunStore : IRunStore
     private readonly Lock _lock = new();
     private readonly SqliteConnection _connection;
     private readonly SqliteWriter _writer;
+    private readonly SqliteLeases _leases;
 
-    private SqliteRunStore(SqliteConnection connection)
+    private SqliteRunStore(SqliteConnection connection, TimeProvider time)
     {
         _connection = connection;
-        _writer = new SqliteWriter(connection);
+        _leases = new SqliteLeases(connection, time);
+        _writer = new SqliteWriter(connection, _leases);
     }
 
     /// <summary>The database file.</summary>
@@ -31,7 +35,10 @@ public sealed class SqliteRunStore : IRunStore
     /// <param name="path">The file; its directory is created.</param>
     /// <param name="synchronous">SQLite's <c>synchronous</c> pragma: <c>FULL</c> (default) or <c>NORMAL</c>, which in
     /// WAL mode survives a process crash but may lose the last commits on power loss.</param>
-    public static SqliteRunStore Open(string path, string synchronous = "FULL")
+    /// <param name="time">The clock run leases are taken, renewed and expired by; the system clock by default.</param>
+    /// <exception cref="InvalidDataException">The file is not a SQLite database, is another application's, or was
+    /// written by a newer Fanout; the message names it, and the file is left untouched.</exception>
+    public static SqliteRunStore Open(string path, string synchronous = "FULL", TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (synchronous is not ("FULL" or "NORMAL" or "EXTRA"))
@@ -45,20 +52,24 @@ public sealed class SqliteRunStore : IRunStore
         try
         {
             connection.Open();
-            using (var pragma = connection.CreateCommand())
-            {
-                pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000;";
-                pragma.ExecuteNonQuery();
-            }
-
+            Pragma(connection, "PRAGMA busy_timeout=10000;");
+            SqliteMigrations.Check(connection, full);
+            Pragma(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};");
             SqliteMigrations.Apply(connection);
-            return new SqliteRunStore(connection) { Path = full };
+            return new SqliteRunStore(connection, time ?? TimeProvider.System) { Path = full };
         }
         catch
         {
             connection.Dispose();
             throw;
         }
+    }
+
+    private static void Pragma(SqliteConnection connection, string sql)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = sql;
+        pragma.ExecuteNonQuery();
     }
 
     /// <summary>The schema version the database is at.</summary>
@@ -158,6 +169,48 @@ public sealed class SqliteRunStore : IRunStore
             }
 
             return Task.FromResult<IReadOnlyList<EventRecord>>(events);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<LeaseClaim> TryTakeLeaseAsync(string runId, RunOwner owner, TimeSpan duration, long? replacing = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_lock)
+        {
+            return Task.FromResult(_leases.TryTake(runId, owner, duration, replacing));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> RenewLeaseAsync(RunLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            return Task.FromResult(_leases.Renew(lease, duration));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseLeaseAsync(RunLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            _leases.Release(lease);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> GetLeaseAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_leases.Current(null, runId));
         }
     }
 

@@ -8,6 +8,7 @@ namespace Fanout.Storage.Sqlite;
 internal sealed class SqliteWriter : IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly SqliteLeases _leases;
     private readonly SqliteCommand _run;
     private readonly SqliteCommand _instance;
     private readonly SqliteCommand _attempt;
@@ -15,9 +16,10 @@ internal sealed class SqliteWriter : IDisposable
     private readonly SqliteCommand _blob;
     private readonly SqliteCommand _cache;
 
-    public SqliteWriter(SqliteConnection connection)
+    public SqliteWriter(SqliteConnection connection, SqliteLeases leases)
     {
         _connection = connection;
+        _leases = leases;
         _run = Prepare("""
             INSERT OR REPLACE INTO runs(run_id, plan, plan_hash, plan_text, plan_path, inputs_json, status, started_at, finished_at, cost_usd)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -41,7 +43,12 @@ internal sealed class SqliteWriter : IDisposable
 
     public void Write(JournalBatch batch)
     {
-        using var transaction = _connection.BeginTransaction();
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        if (batch.Lease is { } lease)
+        {
+            _leases.Fence(transaction, lease);
+        }
+
         foreach (var run in batch.Runs)
         {
             Execute(_run, transaction, run.RunId, run.Plan, run.PlanHash, run.PlanText, run.PlanPath, run.InputsJson, run.Status,
@@ -118,7 +125,8 @@ internal sealed class SqliteWriter : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static string? Time(DateTimeOffset? at) => at?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>How every time is stored: fixed-width UTC round-trip text, which sorts and compares as the times do.</summary>
+    internal static string? Time(DateTimeOffset? at) => at?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private static string? Money(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);
 }

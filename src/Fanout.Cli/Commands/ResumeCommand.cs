@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fanout.Cli.Output;
 using Fanout.Cli.Storage;
 using Fanout.Storage;
 
@@ -16,9 +17,10 @@ internal static class ResumeCommand
         var output = new Option<string?>("--out", "-o") { Description = "Directory for run.json and report.html (default: .fanout/runs/<run-id>/)", HelpName = "DIR" };
         var json = CommonOptions.Json("Print run.json to stdout; progress and summary go to stderr");
         var plain = new Option<bool>("--plain") { Description = "One line per event instead of the live view" };
-        var command = new Command("resume", "Continue an interrupted run: succeeded tasks are not run again, tasks that were running run again (their lost attempts are recorded), and the report covers the whole run")
+        var wait = OwnerStep.WaitOption();
+        var command = new Command("resume", "Continue an interrupted run: succeeded tasks are not run again, tasks that were running run again (their lost attempts are recorded), and the report covers the whole run. A run that already succeeded is left as it is. Exit 2 if another process is driving it")
         {
-            runId, store, noCache, output, json, plain,
+            runId, store, noCache, output, json, plain, wait,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +42,12 @@ internal static class ResumeCommand
                 return ExitCodes.Invalid;
             }
 
+            // Before the plan is read: a finished run needs neither its plan file nor anything else.
+            if (AlreadyFinished(env, run, null, parse.GetValue(json)) is { } finished)
+            {
+                return finished;
+            }
+
             if (run.PlanPath is null)
             {
                 await env.Error.WriteLineAsync($"error: run '{id}' was not started from a plan file, so it cannot be resumed from the command line");
@@ -51,15 +59,16 @@ internal static class ResumeCommand
                 Store = parse.GetValue(store),
                 NoCache = parse.GetValue(noCache),
                 Resume = id,
+                Wait = parse.GetValue(wait),
             }, cancellationToken);
         });
         return command;
     }
 
-    /// <summary>The journal to resume: run <paramref name="runId"/>, or the latest run of <paramref name="plan"/> when it
-    /// is empty; null (after saying why) when there is none or it belongs to another plan. Null without a message when
+    /// <summary>The run to resume: <paramref name="runId"/>, or the latest run of <paramref name="plan"/> when it is
+    /// empty; null (after saying why) when there is none or it belongs to another plan. Null without a message when
     /// <paramref name="runId"/> is null (a new run).</summary>
-    public static async Task<RunJournal?> FindAsync(CliEnvironment env, IRunStore store, string plan, string? runId, CancellationToken cancellationToken)
+    public static async Task<RunRecord?> FindAsync(CliEnvironment env, IRunStore store, string plan, string? runId, CancellationToken cancellationToken)
     {
         if (runId is null)
         {
@@ -78,19 +87,43 @@ internal static class ResumeCommand
             runId = latest[0].RunId;
         }
 
-        var journal = await store.LoadAsync(runId, cancellationToken);
-        if (journal is null)
+        var run = await store.GetRunAsync(runId, cancellationToken);
+        if (run is null)
         {
             await env.Error.WriteLineAsync($"error: no run '{runId}' in the store (see fanout runs)");
             return null;
         }
 
-        if (journal.Run.Plan != plan)
+        if (run.Plan != plan)
         {
-            await env.Error.WriteLineAsync($"error: run '{runId}' is of plan '{journal.Run.Plan}', not '{plan}'");
+            await env.Error.WriteLineAsync($"error: run '{runId}' is of plan '{run.Plan}', not '{plan}'");
             return null;
         }
 
-        return journal;
+        return run;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="run"/> has nothing left to resume: it succeeded, or its budget ran out and no budget
+    /// above what it spent is given (<paramref name="budgetUsd"/>, from <c>run --resume --budget-usd</c>). Then its
+    /// status is printed, nothing is written (journal, run.json and report stay as they are), and the exit code of its
+    /// outcome is returned. Null when there is something to resume: a run that was interrupted, cancelled or failed
+    /// (its failed, skipped and cancelled tasks run again).
+    /// </summary>
+    public static int? AlreadyFinished(CliEnvironment env, RunRecord run, decimal? budgetUsd, bool json)
+    {
+        var status = RunStatuses.Parse(run.Status);
+        var spent = run.CostUsd ?? 0;
+        var finished = status == RunStatus.Succeeded || status == RunStatus.BudgetExhausted && !(budgetUsd > spent);
+        if (!finished)
+        {
+            return null;
+        }
+
+        var hint = status == RunStatus.BudgetExhausted
+            ? $" (it spent {Format.Cost(spent)}; to go on, give it more: fanout run PLAN --resume {run.RunId} --budget-usd N)"
+            : "";
+        HumanOutput.For(env, toError: json).Writer.WriteLine($"run {run.RunId} already finished: {run.Status}{hint}; nothing to resume");
+        return ExitCodes.For(status!.Value);
     }
 }

@@ -3,6 +3,7 @@ using Fanout.Cli.Output;
 using Fanout.Cli.Storage;
 using Fanout.Providers;
 using Fanout.Providers.Workers;
+using Fanout.Storage;
 
 namespace Fanout.Cli.Commands;
 
@@ -20,6 +21,9 @@ internal static class RunCommand
 
         /// <summary><c>--resume [ID]</c>: a run id, "" for the plan's latest run, null for a new run.</summary>
         public string? Resume { get; init; }
+
+        /// <summary><c>--wait</c>: when another process drives the run, wait for it instead of exiting 2.</summary>
+        public bool Wait { get; init; }
 
         /// <summary><c>--providers FILE</c>: providers (e.g. a key pool) that replace the plan's.</summary>
         public string? Providers { get; init; }
@@ -60,9 +64,10 @@ internal static class RunCommand
         var providersFile = new Option<string?>("--providers") { Description = "Use the providers of this YAML file (only a providers: section) instead of the plan's, e.g. a key pool", HelpName = "FILE" };
         var detach = DistributedRun.DetachOption();
         var noWork = DistributedRun.NoWorkOption();
+        var wait = OwnerStep.WaitOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork, wait,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
@@ -74,6 +79,7 @@ internal static class RunCommand
             Providers = parse.GetValue(providersFile),
             Detach = parse.GetValue(detach),
             NoWork = parse.GetValue(noWork),
+            Wait = parse.GetValue(wait),
         }, cancellationToken));
         return command;
     }
@@ -109,10 +115,29 @@ internal static class RunCommand
         }
 
         await using var store = StoreFactory.TryOpen(settings.Store, env);
-        var resume = store is null ? null : await ResumeCommand.FindAsync(env, store, graph.Plan.Name, settings.Resume, cancellationToken);
-        if (store is null || settings.Resume is not null && resume is null)
+        var found = store is null ? null : await ResumeCommand.FindAsync(env, store, graph.Plan.Name, settings.Resume, cancellationToken);
+        if (store is null || settings.Resume is not null && found is null)
         {
             return ExitCodes.Invalid;
+        }
+
+        if (found is not null && ResumeCommand.AlreadyFinished(env, found, settings.BudgetUsd, settings.Json) is { } finished)
+        {
+            return finished;
+        }
+
+        var runId = found?.RunId ?? RunOptions.NewRunId(env.Time);
+        await using var ownership = await OwnerStep.TakeAsync(env, store, runId, settings.Wait, cancellationToken);
+        if (ownership is null)
+        {
+            return ExitCodes.Invalid;
+        }
+
+        // Read only now that the run is ours: whoever drove it before (while this process waited, say) is done with it.
+        var resume = found is null ? null : await store.LoadAsync(runId, cancellationToken);
+        if (resume is not null && ResumeCommand.AlreadyFinished(env, resume.Run, settings.BudgetUsd, settings.Json) is { } finishedMeanwhile)
+        {
+            return finishedMeanwhile;
         }
 
         if (resume is not null && settings.Inputs.Length == 0 && resume.Run.InputsJson is { } journaledInputs)
@@ -121,7 +146,6 @@ internal static class RunCommand
             inputs = System.Text.Json.JsonDocument.Parse(journaledInputs).RootElement.Clone();
         }
 
-        var runId = resume?.Run.RunId ?? RunOptions.NewRunId(env.Time);
         var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
         try
         {
@@ -147,6 +171,7 @@ internal static class RunCommand
             BudgetUsd = settings.BudgetUsd,
             Executors = PlanStep.Executors(providers, workers),
             Store = store,
+            Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
             PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
@@ -165,9 +190,17 @@ internal static class RunCommand
 
         var scheduler = new Scheduler(graph, options);
         Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
-        var report = log is null
-            ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
-            : await log.WhileRunning(run);
+        RunReport report;
+        try
+        {
+            report = log is null
+                ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
+                : await log.WhileRunning(run);
+        }
+        catch (RunOwnershipLostException lost)
+        {
+            return OwnerStep.Lost(env, lost);
+        }
 
         return await RunResults.WriteAsync(env, human, report, directory, settings.Json, providers.Pools);
     }

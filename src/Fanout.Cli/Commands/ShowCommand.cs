@@ -13,7 +13,7 @@ internal static class ShowCommand
         var runId = new Argument<string>("RUN") { Description = "The run id (see fanout runs)" };
         var store = StoreOptions.Store();
         var json = CommonOptions.Json("Print the journal as JSON (run, instances, attempts)");
-        var command = new Command("show", "Show one journaled run: status, and each task with its state and attempts (lost attempts included)") { runId, store, json };
+        var command = new Command("show", "Show one journaled run: status, who drives it while it runs, and each task with its state and attempts (lost attempts included)") { runId, store, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var opened = StoreFactory.TryOpen(parse.GetValue(store), env);
@@ -35,18 +35,23 @@ internal static class ShowCommand
                 return ExitCodes.Success;
             }
 
-            await WriteAsync(env.Out, journal);
+            await WriteAsync(env.Out, journal, await opened.GetLeaseAsync(id, cancellationToken));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static async Task WriteAsync(TextWriter writer, RunJournal journal)
+    private static async Task WriteAsync(TextWriter writer, RunJournal journal, RunLease? lease)
     {
         var run = journal.Run;
         await writer.WriteLineAsync($"run      {run.RunId}");
         await writer.WriteLineAsync($"plan     {run.Plan}{(run.PlanPath is { } p ? $" ({p})" : "")}");
         await writer.WriteLineAsync($"status   {run.Status}");
+        if (lease is { Held: true })
+        {
+            await writer.WriteLineAsync($"owner    {lease.Describe()}");
+        }
+
         await writer.WriteLineAsync($"started  {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
         var attempts = journal.Attempts.ToLookup(a => a.InstanceId, StringComparer.Ordinal);
         await writer.WriteLineAsync($"{"TASK",-32} {"STATE",-10} ATTEMPTS");

@@ -50,7 +50,7 @@ public static class StoreFactory
 
         if (spec is "memory" or "none")
         {
-            return new InMemoryRunStore();
+            return new InMemoryRunStore(env.Time);
         }
 
         if (spec.Contains("://", StringComparison.Ordinal) || spec.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
@@ -59,7 +59,7 @@ public static class StoreFactory
         }
 
         var path = spec.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? spec["sqlite:".Length..] : spec;
-        return SqliteRunStore.Open(env.FullPath(path));
+        return SqliteRunStore.Open(env.FullPath(path), time: env.Time);
     }
 
     /// <summary>Opens the store, or prints why it cannot be opened and returns null (the command then exits 2).</summary>
@@ -69,6 +69,13 @@ public static class StoreFactory
         try
         {
             return Open(spec, env);
+        }
+        catch (InvalidDataException e)
+        {
+            // Not a store of this Fanout (a garbage file, another application's database, a newer schema): the message
+            // names the file.
+            env.Error.WriteLine($"error: {Redact(e.Message)}");
+            return null;
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
                                    or InvalidOperationException)

@@ -45,6 +45,13 @@ public sealed record RunOptions
     /// without one (nothing durable, nothing resumable), which is the fastest.</summary>
     public Fanout.Storage.IRunStore? Store { get; init; }
 
+    /// <summary>This run's owner lease (see <see cref="Fanout.Storage.RunOwnership"/>), taken before the journal to
+    /// resume was read: every batch is written under its epoch, and when another owner takes the run (a write is
+    /// refused, or a renewal finds the lease gone) the run stops, waits for its attempts to end and throws
+    /// <see cref="Fanout.Storage.RunOwnershipLostException"/> without writing anything more. Null writes unfenced, for a
+    /// store nobody else drives runs in.</summary>
+    public Fanout.Storage.RunOwnership? Ownership { get; init; }
+
     /// <summary>An interrupted run's journal to continue (its run id is reused): succeeded instances whose definition
     /// hash still matches are restored instead of run, and attempts it left running are recorded as lost.</summary>
     public Fanout.Storage.RunJournal? Resume { get; init; }

@@ -50,7 +50,7 @@ public sealed partial class Scheduler
     private void JournalRunFinished(RunStatus status, DateTimeOffset finishedAt, decimal cost) =>
         _batch.Runs.Add(_runRow! with
         {
-            Status = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString()),
+            Status = RunStatuses.Of(status),
             FinishedAt = finishedAt,
             CostUsd = cost,
         });
@@ -143,8 +143,8 @@ public sealed partial class Scheduler
             }
             catch
             {
-                // Nothing unjournaled may run on: stop every attempt before reporting the failure.
-                await _stop.CancelAsync();
+                // Nothing unjournaled may run on (and after a RunOwnershipLostException, the run is no longer ours).
+                await AbandonAsync();
                 throw;
             }
 
@@ -163,6 +163,29 @@ public sealed partial class Scheduler
         }
 
         _launches.Clear();
+    }
+
+    /// <summary>Gives the run up without writing anything more: cancels every attempt, drops the launches and events
+    /// that waited for the failed write, and waits until the attempts already running have ended, so that none goes
+    /// on (a process, a provider call) once the caller hears the run stopped.</summary>
+    private async Task AbandonAsync()
+    {
+        await _stop.CancelAsync();
+        var running = _running - _launches.Count;
+        _launches.Clear();
+        _deferredEvents.Clear();
+        foreach (var record in _instances)
+        {
+            record.RetryTimer?.Dispose();
+        }
+
+        while (running > 0)
+        {
+            if (await _inbox.Reader.ReadAsync(CancellationToken.None) is AttemptFinished)
+            {
+                running--;
+            }
+        }
     }
 
     /// <summary>Takes over an interrupted run's history for <paramref name="record"/>: its attempts (one left running

@@ -19,6 +19,8 @@ public sealed partial class Scheduler
     private sealed record RetryDue(int Instance) : Message;
 
     private sealed record CancelRequested : Message;
+
+    private sealed record OwnershipLost : Message;
 }
 
 /// <summary>

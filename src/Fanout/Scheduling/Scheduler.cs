@@ -34,6 +34,7 @@ public sealed partial class Scheduler
     private int _settledNodes;
     private bool _stopping;
     private bool _cancelledByUser;
+    private bool _ownershipLost;
     private string? _stopReason;
     private readonly decimal? _budget;
     private decimal _spent;
@@ -53,6 +54,16 @@ public sealed partial class Scheduler
         _rank = graph.UpwardRanks(_options.Estimator ?? RunOptions.DefaultEstimate);
         _runId = _options.Resume?.Run.RunId ?? _options.RunId ?? RunOptions.NewRunId(_time);
         _store = _options.Store;
+        if (_options.Ownership is { } ownership)
+        {
+            if (ownership.Lease.RunId != _runId)
+            {
+                throw new ArgumentException($"the lease is for run '{ownership.Lease.RunId}', not '{_runId}'", nameof(options));
+            }
+
+            _batch.Lease = ownership.Lease;
+        }
+
         _onEvent = _store is null || _options.OnEvent is null ? _options.OnEvent : _deferredEvents.Add;
         if (_options.Resume is { } prior)
         {
@@ -91,6 +102,9 @@ public sealed partial class Scheduler
 
         Emit(new RunStarted(startedAt, _runId, _graph.Plan.Name, _graph.Count, _concurrency));
         await using var registration = cancellationToken.Register(() => _inbox.Writer.TryWrite(new CancelRequested()));
+        await using var lost = _options.Ownership is { } ownership
+            ? ownership.Lost.Register(() => _inbox.Writer.TryWrite(new OwnershipLost()))
+            : default;
         for (var v = 0; v < _graph.Count; v++)
         {
             if (_unsettledDependencies[v] == 0 && _instances[v].State == TaskState.Pending)
@@ -124,6 +138,12 @@ public sealed partial class Scheduler
             {
                 Handle(next);
             }
+
+            if (_ownershipLost)
+            {
+                await AbandonAsync();
+                throw new Fanout.Storage.RunOwnershipLostException(_options.Ownership!.Lease, _options.Ownership.Successor);
+            }
         }
 
         var finishedAt = _time.GetUtcNow();
@@ -155,6 +175,9 @@ public sealed partial class Scheduler
             case CancelRequested:
                 _cancelledByUser = true;
                 StopAll("cancelled by user");
+                break;
+            case OwnershipLost:
+                _ownershipLost = true;
                 break;
         }
     }

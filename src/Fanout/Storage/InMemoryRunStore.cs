@@ -4,11 +4,14 @@ namespace Fanout.Storage;
 
 /// <summary>
 /// A store in process memory: for tests and for runs that need no durability. A batch is applied under one lock, so
-/// readers see all of it or none of it, like a transaction.
+/// readers see all of it or none of it, like a transaction; leases are taken and checked under the same lock.
 /// </summary>
-public sealed class InMemoryRunStore : IRunStore
+/// <param name="time">The clock leases expire by; the system clock by default.</param>
+public sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, RunLease> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Run, string Instance), InstanceRecord> _instances = [];
     private readonly Dictionary<(string Run, string Instance, int Attempt), AttemptRecord> _attempts = [];
@@ -22,6 +25,11 @@ public sealed class InMemoryRunStore : IRunStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
+            if (batch.Lease is { } lease && _leases.GetValueOrDefault(lease.RunId) is var current && current?.Epoch != lease.Epoch)
+            {
+                throw new RunOwnershipLostException(lease, Read(current));
+            }
+
             foreach (var run in batch.Runs)
             {
                 _runs[run.RunId] = run;
@@ -109,6 +117,69 @@ public sealed class InMemoryRunStore : IRunStore
             return Task.FromResult(events);
         }
     }
+
+    /// <inheritdoc />
+    public Task<LeaseClaim> TryTakeLeaseAsync(string runId, RunOwner owner, TimeSpan duration, long? replacing = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var current = _leases.GetValueOrDefault(runId);
+            if (current is not null && current.ExpiresAt > now && current.Epoch != replacing)
+            {
+                return Task.FromResult(new LeaseClaim(false, current with { Held = true }));
+            }
+
+            var lease = new RunLease { RunId = runId, Epoch = (current?.Epoch ?? 0) + 1, Owner = owner, Since = now, ExpiresAt = now + duration };
+            _leases[runId] = lease;
+            return Task.FromResult(new LeaseClaim(true, lease with { Held = true }));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> RenewLeaseAsync(RunLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            if (_leases.GetValueOrDefault(lease.RunId) is not { } current || current.Epoch != lease.Epoch)
+            {
+                return Task.FromResult<RunLease?>(null);
+            }
+
+            _leases[lease.RunId] = current with { ExpiresAt = _time.GetUtcNow() + duration };
+            return Task.FromResult(Read(_leases[lease.RunId]));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseLeaseAsync(RunLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            if (_leases.GetValueOrDefault(lease.RunId) is { } current && current.Epoch == lease.Epoch)
+            {
+                _leases[lease.RunId] = current with { ExpiresAt = _time.GetUtcNow() };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<RunLease?> GetLeaseAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Read(_leases.GetValueOrDefault(runId)));
+        }
+    }
+
+    /// <summary>A stored lease as a reader sees it now (stored ones leave <see cref="RunLease.Held"/> false).</summary>
+    private RunLease? Read(RunLease? stored) => stored is null ? null : stored with { Held = stored.ExpiresAt > _time.GetUtcNow() };
 
     /// <inheritdoc />
     public Task<CacheEntry?> GetCachedAsync(string key, CancellationToken cancellationToken = default)

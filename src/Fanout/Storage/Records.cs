@@ -7,6 +7,14 @@ public static class RunStatuses
 {
     /// <summary>Started and not finished (or interrupted: a crashed run stays <c>running</c> until resumed).</summary>
     public const string Running = "running";
+
+    /// <summary>The journal's word for a final status: the report's (<c>succeeded</c>, <c>budget_exhausted</c>…).</summary>
+    public static string Of(RunStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+
+    /// <summary>The final status a journaled word names, or null for <see cref="Running"/> (or a word this version does
+    /// not know).</summary>
+    public static RunStatus? Parse(string status) =>
+        Enum.GetValues<RunStatus>().Cast<RunStatus?>().FirstOrDefault(s => Of(s!.Value) == status);
 }
 
 /// <summary>Attempt outcomes as the journal writes them, besides the report's (<c>succeeded</c>, <c>failed</c>,
@@ -179,6 +187,11 @@ public sealed class JournalBatch
 
     /// <summary>Cache entries to upsert.</summary>
     public List<CacheEntry> Cache { get; } = [];
+
+    /// <summary>The lease the batch is written under: the store applies it only while that lease's epoch is still its
+    /// run's (see <see cref="RunLease"/>). Null writes without that check, for a store nobody else drives runs in.
+    /// Kept by <see cref="Clear"/>.</summary>
+    public RunLease? Lease { get; set; }
 
     /// <summary>Whether there is nothing to write.</summary>
     public bool IsEmpty => Runs.Count + Instances.Count + Attempts.Count + Events.Count + Cache.Count == 0;

@@ -6,7 +6,7 @@ namespace Fanout.Tests.Budget;
 public sealed class BudgetCliTests : IDisposable
 {
     // Three images one after another: each low 1024x1024 gpt-image-1 image costs about $0.011.
-    private const string Images = """
+    internal const string Images = """
         name: budgeted
         budget_usd: 1
         concurrency: 1

@@ -1,6 +1,7 @@
 using Fanout.Storage;
 using Fanout.Storage.Postgres;
 using Fanout.Tests.Storage;
+using Npgsql;
 
 namespace Fanout.Tests.Postgres;
 
@@ -20,6 +21,18 @@ public sealed class PostgresRunStoreTests : RunStoreContract, IDisposable
     {
         await store.DisposeAsync();
         return await PostgresRunStore.OpenAsync(_database!.ConnectionString);
+    }
+
+    protected override async Task<IRunStore> OpenAnotherAsync() => await PostgresRunStore.OpenAsync(_database!.ConnectionString);
+
+    /// <summary>Leases are timed by the database's now(), which a test cannot move: the leases move back instead.</summary>
+    protected override async Task PassAsync(TimeSpan time)
+    {
+        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("UPDATE fanout_run_leases SET since = since - @by, expires_at = expires_at - @by", connection);
+        command.Parameters.AddWithValue("by", time);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Runs after the contract's own cleanup closed the store.</summary>

@@ -11,13 +11,15 @@ public sealed class SqliteRunStoreTests : RunStoreContract, IDisposable
 
     private string DbPath => Path.Combine(_directory, "nested", "fanout.db");
 
-    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(SqliteRunStore.Open(DbPath));
+    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(SqliteRunStore.Open(DbPath, time: Clock));
 
     protected override async Task<IRunStore> ReopenAsync(IRunStore store)
     {
         await store.DisposeAsync();
-        return SqliteRunStore.Open(DbPath);
+        return SqliteRunStore.Open(DbPath, time: Clock);
     }
+
+    protected override Task<IRunStore> OpenAnotherAsync() => Task.FromResult<IRunStore>(SqliteRunStore.Open(DbPath, time: Clock));
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
