@@ -1,5 +1,6 @@
 // Journaling cost per task: the same no-op graph run with no store, the in-memory store, and SQLite with
-// synchronous=FULL (the default) and NORMAL. Usage:
+// synchronous=FULL (the default) and NORMAL, and FULL with every batch fenced by a run lease (as `fanout run` writes).
+// Usage:
 //   dotnet run -c Release --project bench/Fanout.Bench -- journal [--tasks N] [--runs R]
 using System.Diagnostics;
 using System.Globalization;
@@ -30,15 +31,16 @@ internal static class JournalBench
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         try
         {
-            (string Name, Func<int, IRunStore?> Open)[] stores =
+            (string Name, Func<int, IRunStore?> Open, bool Owned)[] stores =
             [
-                ("none", _ => null),
-                ("in-memory", _ => new InMemoryRunStore()),
-                ("SQLite synchronous=FULL", r => SqliteRunStore.Open(Path.Combine(directory, $"full-{r}.db"))),
-                ("SQLite synchronous=NORMAL", r => SqliteRunStore.Open(Path.Combine(directory, $"normal-{r}.db"), "NORMAL")),
+                ("none", _ => null, false),
+                ("in-memory", _ => new InMemoryRunStore(), false),
+                ("SQLite synchronous=FULL", r => SqliteRunStore.Open(Path.Combine(directory, $"full-{r}.db")), false),
+                ("SQLite synchronous=FULL, owned (fenced batches)", r => SqliteRunStore.Open(Path.Combine(directory, $"owned-{r}.db")), true),
+                ("SQLite synchronous=NORMAL", r => SqliteRunStore.Open(Path.Combine(directory, $"normal-{r}.db"), "NORMAL"), false),
             ];
             var run = 0;
-            foreach (var (name, open) in stores)
+            foreach (var (name, open, owned) in stores)
             {
                 var best = double.MaxValue;
                 var transactions = 0L;
@@ -47,9 +49,15 @@ internal static class JournalBench
                     // r = -1 is the warm-up (JIT, SQLite page cache).
                     var store = open(run++);
                     var counting = store is null ? null : new CountingStore(store);
+                    var ownership = owned ? new RunOwnership(counting!, (await RunOwnership.TryTakeAsync(counting!, "bench")).Lease, TimeProvider.System) : null;
                     var watch = Stopwatch.StartNew();
-                    var report = await new Scheduler(graph, new RunOptions { Concurrency = 64, Seed = 1, Store = counting }).RunAsync();
+                    var report = await new Scheduler(graph, new RunOptions { Concurrency = 64, Seed = 1, Store = counting, RunId = "bench", Ownership = ownership }).RunAsync();
                     watch.Stop();
+                    if (ownership is not null)
+                    {
+                        await ownership.DisposeAsync();
+                    }
+
                     if (counting is not null)
                     {
                         await counting.DisposeAsync();
@@ -103,6 +111,16 @@ internal static class JournalBench
         public Task<IReadOnlyList<EventRecord>> ReadEventsAsync(string runId, CancellationToken cancellationToken = default) => inner.ReadEventsAsync(runId, cancellationToken);
 
         public Task<CacheEntry?> GetCachedAsync(string key, CancellationToken cancellationToken = default) => inner.GetCachedAsync(key, cancellationToken);
+
+        public Task<LeaseClaim> TryTakeLeaseAsync(string runId, RunOwner owner, TimeSpan duration, long? replacing = null,
+            CancellationToken cancellationToken = default) => inner.TryTakeLeaseAsync(runId, owner, duration, replacing, cancellationToken);
+
+        public Task<RunLease?> RenewLeaseAsync(RunLease lease, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            inner.RenewLeaseAsync(lease, duration, cancellationToken);
+
+        public Task ReleaseLeaseAsync(RunLease lease, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(lease, cancellationToken);
+
+        public Task<RunLease?> GetLeaseAsync(string runId, CancellationToken cancellationToken = default) => inner.GetLeaseAsync(runId, cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

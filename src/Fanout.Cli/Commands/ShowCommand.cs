@@ -49,7 +49,8 @@ internal static class ShowCommand
         await writer.WriteLineAsync($"status   {run.Status}");
         if (lease is { Held: true })
         {
-            await writer.WriteLineAsync($"owner    {lease.Describe()}");
+            var gone = lease.Owner.IsGoneFromThisHost() ? " (that process is gone: fanout resume takes the run over)" : "";
+            await writer.WriteLineAsync($"owner    {lease.Describe()}{gone}");
         }
 
         await writer.WriteLineAsync($"started  {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");

@@ -136,6 +136,22 @@ public sealed class OwnershipCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_names_the_process_driving_a_run()
+    {
+        var runId = RunReport.FromJson((await _cli.RunAsync("run", _cli.Plan(Cli.Plans.Failing), "--store", "sqlite:" + Db, "--json")).Out).RunId;
+        var before = await _cli.RunAsync("show", runId, "--store", "sqlite:" + Db);
+        await using (var store = SqliteRunStore.Open(Db))
+        {
+            await store.TryTakeLeaseAsync(runId, new RunOwner("other-host", 4242), RunLease.DefaultDuration);
+        }
+
+        var shown = await _cli.RunAsync("show", runId, "--store", "sqlite:" + Db);
+
+        Assert.DoesNotContain("owner", before.Out, StringComparison.Ordinal);
+        Assert.Matches(@"owner\s+other-host \(pid 4242\) since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n", shown.Out);
+    }
+
+    [Fact]
     public async Task Resuming_a_run_that_succeeded_prints_its_status_and_leaves_its_files_and_journal_as_they_were()
     {
         var plan = _cli.Plan(Cli.Plans.Small);
