@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fanout.Cli.Estimating;
 using Fanout.Cli.Output;
+using Fanout.Execution;
 using Fanout.Providers;
 using Fanout.Time;
 
