@@ -41,7 +41,7 @@ internal static class EstimateCommand
             return ExitCodes.Invalid;
         }
 
-        var clock = new ManualTimeProvider(env.Time.GetUtcNow());
+        var clock = new VirtualClock(env.Time.GetUtcNow());
         using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = clock, SimulateAll = true });
         if (providers is null)
         {

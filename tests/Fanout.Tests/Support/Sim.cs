@@ -36,11 +36,11 @@ internal static class Sim
     /// <summary>The core's pure executors plus processes: what tests run plans with unless they say otherwise.</summary>
     public static ExecutorRegistry Executors { get; } = ExecutorRegistry.CreateDefault().With(new ProcessExecutor());
 
-    /// <summary>Runs <paramref name="plan"/> on a manual clock and returns the report and the events.</summary>
+    /// <summary>Runs <paramref name="plan"/> on a virtual clock and returns the report and the events.</summary>
     public static (RunReport Report, List<RunEvent> Events) Run(PlanDefinition plan, int? concurrency = null,
-        Func<RunOptions, RunOptions>? configure = null, CancellationToken cancellationToken = default, ManualTimeProvider? clock = null)
+        Func<RunOptions, RunOptions>? configure = null, CancellationToken cancellationToken = default, VirtualClock? clock = null)
     {
-        clock ??= new ManualTimeProvider();
+        clock ??= new VirtualClock();
         var events = new List<RunEvent>();
         var options = new RunOptions { Time = clock, Concurrency = concurrency, Seed = 1, OnEvent = events.Add, RunId = "test", Executors = Executors };
         options = configure?.Invoke(options) ?? options;
