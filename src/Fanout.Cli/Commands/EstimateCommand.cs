@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fanout.Cli.Estimating;
 using Fanout.Cli.Output;
+using Fanout.Execution;
 using Fanout.Providers;
 using Fanout.Time;
 
@@ -40,7 +41,7 @@ internal static class EstimateCommand
             return ExitCodes.Invalid;
         }
 
-        var clock = new ManualTimeProvider(env.Time.GetUtcNow());
+        var clock = new VirtualClock(env.Time.GetUtcNow());
         using var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = clock, SimulateAll = true });
         if (providers is null)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fanout.Execution;
 using Fanout.Plans;
 using Fanout.Providers;
 using Fanout.Providers.Workers;
@@ -96,7 +97,7 @@ internal static class PlanStep
 
     /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>
     public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
-        ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
+        ExecutorRegistry.CreateDefault().With(new ProcessExecutor()).With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
 
     /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)

@@ -1,3 +1,5 @@
+using Fanout.Execution;
+
 namespace Fanout.Providers.Workers;
 
 /// <summary>The agent workers of one run: each worker an <c>agent</c> task names, as a real command or a stand-in.</summary>

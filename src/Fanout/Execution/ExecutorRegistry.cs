@@ -10,13 +10,14 @@ public sealed class ExecutorRegistry
         _executors = executors;
     }
 
-    /// <summary>The built-in kinds that need no services: <c>delegate</c>, <c>merge</c>, <c>process</c>.</summary>
+    /// <summary>The built-in kinds that touch nothing outside the process: <c>delegate</c> and <c>merge</c>. Kinds that
+    /// need the operating system or a provider come from their own packages (Fanout.Execution's <c>ProcessExecutor</c>,
+    /// <c>ImageExecutor</c>, <c>CommandWorker</c>; Fanout.Providers' chat clients for <c>PromptExecutor</c>).</summary>
     public static ExecutorRegistry CreateDefault() =>
         new(new Dictionary<string, ITaskExecutor>(StringComparer.Ordinal)
         {
             ["delegate"] = new DelegateExecutor(),
             ["merge"] = new MergeExecutor(),
-            ["process"] = new ProcessExecutor(),
         });
 
     /// <summary>A registry with <paramref name="executor"/> added or replacing the one of its kind.</summary>

@@ -101,7 +101,7 @@ public sealed class TaskContext
         Inputs, Dependencies.ToDictionary(d => d.Key, d => (JsonNode?)d.Value.ToNode()), Item, ItemIndex, Task.Foreach?.As);
 
     /// <summary>The same attempt with its task's body replaced (an <c>agent</c> task run as a process).</summary>
-    internal TaskContext WithBody(TaskBody body) =>
+    public TaskContext WithBody(TaskBody body) =>
         new(Task with { Body = body }, InstanceId, Attempt, Plan, Inputs, Dependencies, Item, ItemIndex, PreviousError, Time, OutputDirectory);
 
     /// <summary>Renders a template of this task in its scope.</summary>

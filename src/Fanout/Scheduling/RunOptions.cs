@@ -38,8 +38,8 @@ public sealed record RunOptions
     /// <summary>Overrides the plan's <c>budget_usd</c>: once the run's cost reaches it, nothing new starts.</summary>
     public decimal? BudgetUsd { get; init; }
 
-    /// <summary>Where tasks write artifacts.</summary>
-    public string OutputDirectory { get; init; } = Path.GetTempPath();
+    /// <summary>Where tasks write artifacts (a host sets it; the core itself never touches the file system).</summary>
+    public string OutputDirectory { get; init; } = "";
 
     /// <summary>The journal: every state transition is written here before the scheduler acts on it. Null runs
     /// without one (nothing durable, nothing resumable), which is the fastest.</summary>

@@ -5,8 +5,8 @@ namespace Fanout.Time;
 /// <summary>
 /// The system clock running <see cref="Factor"/> times faster. For a real HTTP server and its clients that must share
 /// one clock (the simulator's rate-limit windows, Retry-After, back-off and timeouts all shrink by the same factor) —
-/// a <see cref="ManualTimeProvider"/> cannot drive real sockets, since nothing would advance it while a request is on
-/// the wire. Used by tests and benchmarks.
+/// a <see cref="VirtualClock"/> cannot drive real sockets, since it would jump ahead while a request is on the wire.
+/// Used by tests and benchmarks.
 /// </summary>
 /// <param name="factor">How many times faster than real time; greater than 0.</param>
 public sealed class ScaledTimeProvider(double factor) : TimeProvider

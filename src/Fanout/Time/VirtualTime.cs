@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Fanout.Time;
 
 /// <summary>
-/// Runs async code against a <see cref="ManualTimeProvider"/> deterministically: continuations are pumped on one
+/// Runs async code against a <see cref="VirtualClock"/> deterministically: continuations are pumped on one
 /// thread, and whenever nothing is left to run the clock jumps to the next timer. A run of minutes of simulated
 /// latency takes milliseconds, and every timing is exact. Used by <c>fanout estimate</c> and by the tests.
 /// Code under it must not hop to the thread pool (no <c>ConfigureAwait(false)</c> on paths that wait on the clock).
@@ -11,10 +11,10 @@ namespace Fanout.Time;
 public static class VirtualTime
 {
     /// <summary>Runs <paramref name="body"/> to completion, advancing <paramref name="clock"/> whenever the run is idle.</summary>
-    /// <param name="clock">The manual clock the code under test uses.</param>
+    /// <param name="clock">The clock the code under test uses.</param>
     /// <param name="body">The work.</param>
     /// <param name="stallTimeout">Real time to wait for outside work (real I/O) before declaring the run stuck.</param>
-    public static T Run<T>(ManualTimeProvider clock, Func<Task<T>> body, TimeSpan? stallTimeout = null)
+    public static T Run<T>(VirtualClock clock, Func<Task<T>> body, TimeSpan? stallTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(body);
@@ -50,7 +50,7 @@ public static class VirtualTime
     }
 
     /// <summary>Runs <paramref name="body"/> to completion in virtual time.</summary>
-    public static void Run(ManualTimeProvider clock, Func<Task> body, TimeSpan? stallTimeout = null)
+    public static void Run(VirtualClock clock, Func<Task> body, TimeSpan? stallTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         Run(clock, async () =>

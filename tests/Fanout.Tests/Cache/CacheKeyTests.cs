@@ -71,7 +71,7 @@ public sealed class CacheKeyTests : IDisposable
     }
 
     private string? ProcessKey(ProcessBody body, string topic = "cats") =>
-        ((ICacheableExecutor)ExecutorRegistry.CreateDefault().Get("process")).CacheKey(Context(body, topic, plan: Plan with { BaseDirectory = _directory }));
+        ((ICacheableExecutor)new ProcessExecutor()).CacheKey(Context(body, topic, plan: Plan with { BaseDirectory = _directory }));
 
     [Fact]
     public void A_process_key_covers_argv_stdin_and_its_own_env_only()

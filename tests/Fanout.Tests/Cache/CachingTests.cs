@@ -34,7 +34,7 @@ public sealed class CachingTests : IDisposable
         new Scheduler(TaskGraph.Compile(plan), new RunOptions
         {
             Store = _store,
-            Executors = cache ? CachingExecutor.Wrap(ExecutorRegistry.CreateDefault(), _store) : ExecutorRegistry.CreateDefault(),
+            Executors = cache ? CachingExecutor.Wrap(Sim.Executors, _store) : Sim.Executors,
         }).RunAsync();
 
     [Fact]

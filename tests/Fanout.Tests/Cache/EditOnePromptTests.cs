@@ -16,7 +16,7 @@ public sealed class EditOnePromptTests : IDisposable
 
     private RunReport Run(string outDirectory)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         _cli.Time = clock;
         var result = VirtualTime.Run(clock, () => _cli.RunAsync("run", _cli.FilePath("plan.yaml"), "--plain", "--out", outDirectory));
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -20,7 +20,7 @@ public sealed class PlanCommandTests : IDisposable
     [Fact]
     public async Task Default_simulator_writes_a_plan_that_validate_accepts()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         _cli.Time = clock;
         var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Build a login page with an auth API", "-o", "plan.yaml"));
 
@@ -39,7 +39,7 @@ public sealed class PlanCommandTests : IDisposable
     public void Plan_generated_on_the_simulator_runs_to_success_with_simulated_workers(string goal)
     {
         // No agent CLI on PATH: the workers are stood in for, and contract producers answer with JSON that fits.
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        var clock = new VirtualClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
         _cli.Time = clock;
         var planned = VirtualTime.Run(clock, () => _cli.RunAsync("plan", goal, "-o", "plan.yaml"));
         Assert.True(planned.ExitCode == 0, planned.ToString());
@@ -98,7 +98,7 @@ public sealed class PlanCommandTests : IDisposable
             providers:
               sim: { type: simulated, script: [{ fault: schema_violation, times: 1 }] }
             """, "providers.yaml");
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         _cli.Time = clock;
 
         var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Build a login page", "--config", config, "-o", "plan.yaml"));
@@ -115,7 +115,7 @@ public sealed class PlanCommandTests : IDisposable
             providers:
               sim: { type: simulated, script: [{ fault: schema_violation, times: 5 }] }
             """, "providers.yaml");
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         _cli.Time = clock;
 
         var result = VirtualTime.Run(clock, () => _cli.RunAsync("plan", "Goal", "--config", config, "--repairs", "1", "-o", "plan.yaml"));

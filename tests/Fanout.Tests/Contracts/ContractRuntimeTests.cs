@@ -113,7 +113,7 @@ public class ContractRuntimeTests
                 needs: [backend]
                 prompt: "Store {{tasks.backend.output.token}}."
             """);
-        var clock = new Fanout.Time.ManualTimeProvider();
+        var clock = new Fanout.Time.VirtualClock();
         var set = Fanout.Providers.ProviderSetup.Create(plan, new Fanout.Providers.ProviderOptions { Time = clock, GetEnvironmentVariable = _ => null });
         var (report, _) = Sim.Run(plan, clock: clock, configure: o => o with { Executors = o.Executors.With(new PromptExecutor(set)) });
 

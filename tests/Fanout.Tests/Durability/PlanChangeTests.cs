@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Fanout.Storage;
+using Fanout.Tests.Support;
 using Fanout.Tests.Plans;
 
 namespace Fanout.Tests.Durability;
@@ -29,7 +30,7 @@ public sealed class PlanChangeTests : IDisposable
         """, _directory);
 
     private async Task<RunReport> RunAsync(PlanDefinition plan, RunJournal? resume = null) =>
-        await new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = _store, Resume = resume, RunId = "r" }).RunAsync();
+        await new Scheduler(TaskGraph.Compile(plan), new RunOptions { Store = _store, Resume = resume, RunId = "r", Executors = Sim.Executors }).RunAsync();
 
     private string[] Ran() => File.ReadAllLines(Path.Combine(_directory, "ran.txt"));
 

@@ -56,7 +56,7 @@ public class InProcessFaultTests
     private static (RunReport Report, IReadOnlyDictionary<SimulatedFault, long> Injected) Run(string yaml)
     {
         var plan = Load.Yaml(yaml);
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         using var providers = ProviderSetup.Create(plan, new ProviderOptions { Time = clock });
         var (report, _) = Sim.Run(plan, clock: clock, configure: o => o with { Executors = o.Executors.With(new PromptExecutor(providers)) });
         return (report, providers.InjectedFaults);

@@ -47,7 +47,7 @@ public sealed class ImageExecutorTests : IDisposable
     private RunReport Run(string yaml = Plan, IImageGeneratorResolver? resolver = null)
     {
         var plan = Load.Yaml(yaml);
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         using var providers = ProviderSetup.Create(plan, new ProviderOptions { Time = clock });
         return Sim.Run(plan, clock: clock, configure: o => o with
         {

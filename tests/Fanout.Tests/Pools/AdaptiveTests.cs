@@ -1,13 +1,13 @@
 using Fanout.Providers.Pools;
-using Fanout.Time;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
 
 public class AdaptiveTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public async Task Adaptive_concurrency_converges_near_what_the_server_sustains_and_every_request_succeeds()

@@ -1,5 +1,5 @@
 using Fanout.Providers.Pools;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
@@ -7,7 +7,7 @@ namespace Fanout.Tests.Pools;
 /// <summary>Token-aware admission in virtual time: one key of 6,000 TPM holds 100 tokens (a one-second burst) and refills 100 per second.</summary>
 public class AdmissionTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly DateTimeOffset _start;
 
     public AdmissionTests() => _start = _time.GetUtcNow();
@@ -151,7 +151,7 @@ public class AdmissionTests
 
     /// <summary>A clock whose timers fire <paramref name="early"/> before their due time, as real timers may against a
     /// separately read clock.</summary>
-    private sealed class EarlyTimers(ManualTimeProvider inner, TimeSpan early) : TimeProvider
+    private sealed class EarlyTimers(FakeTimeProvider inner, TimeSpan early) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
 

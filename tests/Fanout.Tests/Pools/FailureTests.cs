@@ -1,6 +1,6 @@
 using Fanout.Providers.Pools;
-using Fanout.Time;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
@@ -8,7 +8,7 @@ namespace Fanout.Tests.Pools;
 /// <summary>429s, 401s, bad requests and failing keys, in virtual time.</summary>
 public class FailureTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly DateTimeOffset _start;
 
     public FailureTests() => _start = _time.GetUtcNow();

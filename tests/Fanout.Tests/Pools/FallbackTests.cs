@@ -1,13 +1,13 @@
 using Fanout.Providers.Pools;
-using Fanout.Time;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
 
 public class FallbackTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private static ChatOptions Options(bool final) => new() { AdditionalProperties = new() { [PromptExecutor.FinalAttemptProperty] = final } };
 

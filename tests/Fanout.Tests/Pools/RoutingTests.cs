@@ -1,12 +1,12 @@
 using Fanout.Providers.Pools;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
 
 public class RoutingTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private (FakeKey Key, KeyLimits Limits)[] Keys(params string[] aliases) => [.. aliases.Select(a => (new FakeKey(a, _time), new KeyLimits()))];
 

@@ -1,6 +1,7 @@
 using Fanout.Plans;
 using Fanout.Storage.Postgres;
 using Fanout.Storage.Postgres.Distributed;
+using Fanout.Tests.Support;
 using Npgsql;
 
 namespace Fanout.Tests.Postgres;
@@ -59,7 +60,7 @@ internal sealed class Cluster : IAsyncDisposable
             Lease = lease ?? TimeSpan.FromSeconds(30),
             ExitWhenIdle = exitWhenIdle,
             Poll = poll ?? TimeSpan.FromMilliseconds(100),
-            Services = _ => new RunServices(ExecutorRegistry.CreateDefault().With(executor)),
+            Services = _ => new RunServices(Sim.Executors.With(executor)),
             OutputDirectory = run => Path.Combine(_directory, run),
             Log = log,
         });

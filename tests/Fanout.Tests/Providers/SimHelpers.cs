@@ -29,10 +29,10 @@ internal static class SimHelpers
         ResponseFormat = schema is null ? ChatResponseFormat.Json : ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(schema).RootElement, "out"),
     };
 
-    /// <summary>Runs <paramref name="body"/> on a fresh manual clock; returns its result and the virtual time it took.</summary>
-    public static (T Result, TimeSpan Elapsed) Timed<T>(Func<ManualTimeProvider, Task<T>> body)
+    /// <summary>Runs <paramref name="body"/> on a fresh virtual clock; returns its result and the virtual time it took.</summary>
+    public static (T Result, TimeSpan Elapsed) Timed<T>(Func<VirtualClock, Task<T>> body)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var start = clock.GetUtcNow();
         var result = VirtualTime.Run(clock, () => body(clock));
         return (result, clock.GetUtcNow() - start);

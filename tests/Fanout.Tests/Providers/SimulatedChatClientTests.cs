@@ -313,7 +313,7 @@ public class SimulatedChatClientTests
 
     private static List<double> Latencies(SimulationSettings settings, int count)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var client = new SimulatedChatClient(settings, clock);
         var samples = new List<double>();
         for (var i = 0; i < count; i++)

@@ -18,7 +18,7 @@ public class CancellationTests
     [Fact]
     public void Cancelling_mid_run_cancels_in_flight_attempts_and_still_returns_a_report()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500), clock);
 
         var (report, events) = Sim.Run(Plan(), concurrency: 3, cancellationToken: cts.Token, clock: clock);
@@ -42,7 +42,7 @@ public class CancellationTests
     [Fact]
     public void Cancelled_attempt_is_not_retried()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50), clock);
         var plan = new PlanBuilder("cancel").Add(Sim.Def("t", Sim.Work(1000)) with { Retry = new RetryPolicy { MaxAttempts = 5 } }).Build();
 
@@ -72,7 +72,7 @@ public class CancellationTests
     [Fact]
     public void Cancelling_a_fan_out_cancels_its_running_and_waiting_items()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(150), clock);
         var plan = new PlanBuilder("cancel")
             .Add(Sim.Def("g", Sim.Work(100)) with { Foreach = new ForeachSpec { Items = System.Text.Json.JsonSerializer.SerializeToElement(new[] { 1, 2, 3, 4, 5 }) } })

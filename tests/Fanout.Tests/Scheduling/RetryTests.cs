@@ -2,7 +2,8 @@ using Fanout.Tests.Support;
 
 namespace Fanout.Tests.Scheduling;
 
-/// <summary>Retries: attempt counts, the attempt log, exponential backoff with full jitter, non-retryable errors.</summary>
+/// <summary>Retries: attempt counts, the attempt log, exponential backoff with full jitter, non-retryable errors, slots
+/// free during backoff.</summary>
 public class RetryTests
 {
     private static readonly RetryPolicy Exact = new()
@@ -50,6 +51,22 @@ public class RetryTests
         Assert.Equal([0.0, 110.0, 320.0, 580.0, 840.0], log.Select(a => report.Ms(a.StartedAt)));
         Assert.Equal([100.0, 200.0, 250.0, 250.0], events.OfType<TaskRetrying>().Select(r => r.Delay.TotalMilliseconds));
         Assert.Equal(850, report.MakespanMs);
+    }
+
+    [Fact]
+    public void A_task_waiting_for_its_backoff_gives_its_slot_to_ready_work()
+    {
+        // A retry is a re-queue on the loop's timer, not a wait inside the attempt (so no Polly pipeline around it).
+        var plan = new PlanBuilder("slot")
+            .Add(Sim.Def("flaky", Sim.Flaky(1, 10)) with { Retry = Exact, Estimate = TimeSpan.FromSeconds(10) })
+            .Add(Sim.Def("other", Sim.Work(50)))
+            .Build();
+
+        var (report, _) = Sim.Run(plan, concurrency: 1);
+
+        Assert.Equal(10, report.StartMs("other"));
+        Assert.Equal(110, report.Ms(report.Row("flaky").AttemptLog[1].StartedAt));
+        Assert.Equal(120, report.MakespanMs);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public class ScaleTests
 
     private static RunReport Run(PlanDefinition plan, int concurrency)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var scheduler = new Scheduler(TaskGraph.Compile(plan), new RunOptions { Time = clock, Concurrency = concurrency, RunId = "scale" });
         return VirtualTime.Run(clock, () => scheduler.RunAsync());
     }

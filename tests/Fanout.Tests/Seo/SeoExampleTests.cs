@@ -16,7 +16,7 @@ public class SeoExampleTests
 
     private static RunReport Run(PlanDefinition plan)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var providers = ProviderSetup.Create(plan, new ProviderOptions { Time = clock, GetEnvironmentVariable = _ => null });
         var inputs = InputResolver.Resolve(plan, new Dictionary<string, JsonElement>());
         var (report, _) = Sim.Run(plan, clock: clock,

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Fanout.Providers.OpenAI;
 using Fanout.Simulator;
-using Fanout.Time;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Simulator;
 
@@ -32,7 +32,7 @@ public class AdapterTests
     [Fact]
     public async Task OpenAI_adapter_turns_a_429_into_RateLimitedException_with_the_servers_retry_after()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 2 }, time);
         using var client = new OpenAIChatClient(SimulatorFixture.Key, new Uri(server.Address, "v1"));
 

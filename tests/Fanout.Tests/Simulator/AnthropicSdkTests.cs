@@ -6,6 +6,7 @@ using Anthropic.Core;
 using Anthropic.Exceptions;
 using Fanout.Simulator;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Simulator;
 
@@ -62,7 +63,7 @@ public class AnthropicSdkTests
     [Fact]
     public async Task Rate_limit_headers_use_anthropic_names_and_429_carries_retry_after()
     {
-        await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 1, Itpm = 1000, Otpm = 500 }, new Fanout.Time.ManualTimeProvider());
+        await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 1, Itpm = 1000, Otpm = 500 }, new FakeTimeProvider());
         using var http = new HttpClient { BaseAddress = server.Address };
 
         using var first = await http.SendAsync(Request());

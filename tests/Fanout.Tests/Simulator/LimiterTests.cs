@@ -1,6 +1,6 @@
 using System.ClientModel;
 using Fanout.Simulator;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 using OpenAI.Chat;
 
 namespace Fanout.Tests.Simulator;
@@ -22,7 +22,7 @@ public class LimiterTests
     [Fact]
     public void Tokens_refill_continuously_and_the_wait_says_when_enough_is_back()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new KeyLimiter(new SimulatorKey("a", "k") { Tpm = 600 }, time);
 
         Assert.True(limiter.TryAdmit(500, 0).Admitted);
@@ -39,7 +39,7 @@ public class LimiterTests
     [Fact]
     public void Output_charge_is_corrected_to_the_real_count()
     {
-        var limiter = new KeyLimiter(new SimulatorKey("a", "k") { Otpm = 1000 }, new ManualTimeProvider());
+        var limiter = new KeyLimiter(new SimulatorKey("a", "k") { Otpm = 1000 }, new FakeTimeProvider());
 
         limiter.TryAdmit(0, 800);
         limiter.Settle(800, 50);
@@ -50,7 +50,7 @@ public class LimiterTests
     [Fact]
     public async Task Requests_that_fail_still_count_against_the_rpm()
     {
-        await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 2 }, new ManualTimeProvider(),
+        await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 2 }, new FakeTimeProvider(),
             new FaultSettings { Script = [HttpFault.ServerError] });
         var client = SimulatorFixture.OpenAI(server);
 

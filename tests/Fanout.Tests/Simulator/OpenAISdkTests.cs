@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.Text;
 using System.Text.Json;
 using Fanout.Simulator;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 using OpenAI.Chat;
 
 namespace Fanout.Tests.Simulator;
@@ -127,7 +127,7 @@ public class OpenAISdkTests
     [Fact]
     public async Task Key_over_its_rpm_gets_429_with_retry_after_until_the_window_refills()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 3 }, time);
         var client = SimulatorFixture.OpenAI(server);
 
@@ -169,7 +169,7 @@ public class OpenAISdkTests
     [Fact]
     public async Task Token_limit_rejects_a_request_whose_max_tokens_do_not_fit()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Tpm = 1_000 }, time);
         var client = SimulatorFixture.OpenAI(server);
 

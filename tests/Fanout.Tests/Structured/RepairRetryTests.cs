@@ -43,7 +43,7 @@ public class RepairRetryTests
 
     private static (RunReport Report, ProviderSet Set) RunSimulated(PlanDefinition plan)
     {
-        var clock = new Fanout.Time.ManualTimeProvider();
+        var clock = new Fanout.Time.VirtualClock();
         var set = ProviderSetup.Create(plan, new ProviderOptions { Time = clock, GetEnvironmentVariable = _ => null });
         var (report, _) = Sim.Run(plan, clock: clock, configure: o => o with { Executors = o.Executors.With(new PromptExecutor(set)) });
         return (report, set);

@@ -33,13 +33,16 @@ internal static class Sim
     public static TaskDefinition Def(string id, Func<TaskContext, CancellationToken, ValueTask<object?>> run, params string[] needs) =>
         new() { Id = id, Body = new DelegateBody(run), Needs = [.. needs] };
 
-    /// <summary>Runs <paramref name="plan"/> on a manual clock and returns the report and the events.</summary>
+    /// <summary>The core's pure executors plus processes: what tests run plans with unless they say otherwise.</summary>
+    public static ExecutorRegistry Executors { get; } = ExecutorRegistry.CreateDefault().With(new ProcessExecutor());
+
+    /// <summary>Runs <paramref name="plan"/> on a virtual clock and returns the report and the events.</summary>
     public static (RunReport Report, List<RunEvent> Events) Run(PlanDefinition plan, int? concurrency = null,
-        Func<RunOptions, RunOptions>? configure = null, CancellationToken cancellationToken = default, ManualTimeProvider? clock = null)
+        Func<RunOptions, RunOptions>? configure = null, CancellationToken cancellationToken = default, VirtualClock? clock = null)
     {
-        clock ??= new ManualTimeProvider();
+        clock ??= new VirtualClock();
         var events = new List<RunEvent>();
-        var options = new RunOptions { Time = clock, Concurrency = concurrency, Seed = 1, OnEvent = events.Add, RunId = "test" };
+        var options = new RunOptions { Time = clock, Concurrency = concurrency, Seed = 1, OnEvent = events.Add, RunId = "test", Executors = Executors };
         options = configure?.Invoke(options) ?? options;
         var scheduler = new Scheduler(TaskGraph.Compile(plan), options);
         var report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
@@ -48,7 +51,7 @@ internal static class Sim
 
     /// <summary>Runs <paramref name="plan"/> on the real clock (for real processes).</summary>
     public static Task<RunReport> RunRealAsync(PlanDefinition plan, System.Text.Json.JsonElement inputs = default, CancellationToken cancellationToken = default) =>
-        new Scheduler(TaskGraph.Compile(plan), new RunOptions { RunId = "real", Seed = 1, Inputs = inputs }).RunAsync(cancellationToken);
+        new Scheduler(TaskGraph.Compile(plan), new RunOptions { RunId = "real", Seed = 1, Inputs = inputs, Executors = Executors }).RunAsync(cancellationToken);
 
     public static TaskReport Row(this RunReport report, string id) => report.Tasks.Single(t => t.Id == id);
 

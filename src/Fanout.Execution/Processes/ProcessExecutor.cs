@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Fanout;
+namespace Fanout.Execution;
 
 /// <summary>
 /// Runs <see cref="ProcessBody"/> tasks. Each rendered argv element is exactly one argument — no shell parses it.
@@ -10,12 +10,14 @@ namespace Fanout;
 /// process tree is killed. (A background child whose parent has already exited is no longer in that tree: the attempt
 /// still ends on time, but such a child is left running.)
 /// </summary>
-internal sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
+public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
 {
     private const int TailBytes = 4096;
 
+    /// <inheritdoc />
     public string Kind => "process";
 
+    /// <inheritdoc />
     public async ValueTask<TaskResult> ExecuteAsync(TaskContext context, CancellationToken cancellationToken)
     {
         var body = (ProcessBody)context.Task.Body;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Fanout.Templates;
 
-namespace Fanout;
+namespace Fanout.Execution;
 
 /// <summary>
 /// Runs <see cref="ImageBody"/> tasks: renders the prompt, asks the generator the resolver picks, and saves each image

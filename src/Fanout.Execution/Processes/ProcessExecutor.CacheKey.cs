@@ -1,8 +1,8 @@
 using Fanout.Storage;
 
-namespace Fanout;
+namespace Fanout.Execution;
 
-internal sealed partial class ProcessExecutor
+public sealed partial class ProcessExecutor
 {
     /// <summary>
     /// Kind, the rendered argv, stdin, the task's own environment variables, working directory and output format,
