@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fanout.Cli.Storage;
 using Fanout.Storage;
 
 namespace Fanout.Cli.Commands;
@@ -24,7 +25,7 @@ internal static class OwnerStep
         long? announced = null;
         while (true)
         {
-            var claim = await RunOwnership.TryTakeAsync(store, runId, cancellationToken: cancellationToken);
+            var claim = await RunOwnership.TryTakeAsync(store, runId, isGone: LocalOwners.IsGone, cancellationToken: cancellationToken);
             if (claim.Taken)
             {
                 return new RunOwnership(store, claim.Lease, env.Time);

@@ -49,7 +49,7 @@ internal static class ShowCommand
         await writer.WriteLineAsync($"status   {run.Status}");
         if (lease is { Held: true })
         {
-            var gone = lease.Owner.IsGoneFromThisHost() ? " (that process is gone: fanout resume takes the run over)" : "";
+            var gone = LocalOwners.IsGone(lease.Owner) ? " (that process is gone: fanout resume takes the run over)" : "";
             await writer.WriteLineAsync($"owner    {lease.Describe()}{gone}");
         }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Fanout.Storage;
 
 /// <summary>Who drives a run: a process on a machine. Recorded with its lease so that anyone else who tries to drive
@@ -10,32 +8,6 @@ public sealed record RunOwner(string Host, int ProcessId)
 {
     /// <summary>This process.</summary>
     public static RunOwner Current { get; } = new(Environment.MachineName, Environment.ProcessId);
-
-    /// <summary>Whether this owner was a process of this machine that no longer exists (it crashed or was killed), so
-    /// its lease need not be waited out. Never true for another machine's process, whose liveness only its lease's
-    /// expiry can tell.</summary>
-    public bool IsGoneFromThisHost()
-    {
-        if (!string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) || ProcessId == Environment.ProcessId)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(ProcessId);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            // No process has that id.
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
-        }
-    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Host} (pid {ProcessId})";
@@ -50,7 +22,8 @@ public sealed record RunOwner(string Host, int ProcessId)
 public sealed record RunLease
 {
     /// <summary>How long a lease lasts unless renewed; <see cref="RunOwnership"/> renews it every third of that, so a
-    /// crashed owner's run can be taken over at most this long after the crash (at once on the same machine).</summary>
+    /// crashed owner's run can be taken over at most this long after the crash (at once by a host that knows the owner
+    /// is gone).</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(30);
 
     /// <summary>The run.</summary>

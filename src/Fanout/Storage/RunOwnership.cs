@@ -42,17 +42,18 @@ public sealed class RunOwnership : IAsyncDisposable
     public RunLease? Successor { get; private set; }
 
     /// <summary>Takes run <paramref name="runId"/>'s lease for <paramref name="owner"/> (this process by default) if it is
-    /// free, or if its holder is a process of this machine that no longer exists: a crashed run on this machine is taken
-    /// over at once instead of when its lease expires. The take is still conditional on that holder's epoch, so of two
-    /// processes doing this at once only one gets it.</summary>
-    public static async Task<LeaseClaim> TryTakeAsync(IRunStore store, string runId, RunOwner? owner = null, TimeSpan? duration = null,
-        CancellationToken cancellationToken = default)
+    /// free, or if its holder is one <paramref name="isGone"/> knows to be gone — a process of this machine that no
+    /// longer exists, a silo the cluster declared dead — so that such a run is taken over at once instead of when its
+    /// lease expires. The take is still conditional on that holder's epoch, so of two takers doing this at once only
+    /// one gets it.</summary>
+    public static async Task<LeaseClaim> TryTakeAsync(IRunStore store, string runId, RunOwner? owner = null, Func<RunOwner, bool>? isGone = null,
+        TimeSpan? duration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         owner ??= RunOwner.Current;
         var length = duration ?? RunLease.DefaultDuration;
         var claim = await store.TryTakeLeaseAsync(runId, owner, length, null, cancellationToken);
-        if (!claim.Taken && claim.Lease.Owner.IsGoneFromThisHost())
+        if (!claim.Taken && isGone?.Invoke(claim.Lease.Owner) == true)
         {
             claim = await store.TryTakeLeaseAsync(runId, owner, length, claim.Lease.Epoch, cancellationToken);
         }

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Fanout.Cli.Storage;
 using Fanout.Storage;
 using Fanout.Storage.Sqlite;
 using Fanout.Tests.Support;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Durability;
 
@@ -17,8 +18,8 @@ public sealed class OwnershipTests : IAsyncLifetime, IDisposable
     private static readonly RunOwner Alice = new("host-a", 101);
     private static readonly RunOwner Bob = new("host-b", 202);
     private readonly string _directory = Directory.CreateTempSubdirectory("fanout-owner-").FullName;
-    private readonly ManualTimeProvider _aliceClock = new(T0);
-    private readonly ManualTimeProvider _bobClock = new(T0);
+    private readonly FakeTimeProvider _aliceClock = new(T0);
+    private readonly FakeTimeProvider _bobClock = new(T0);
     private readonly TaskCompletionSource _hung = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, int> _runs = new(StringComparer.Ordinal);
@@ -187,7 +188,7 @@ public sealed class OwnershipTests : IAsyncLifetime, IDisposable
         await gone.WaitForExitAsync();
         await _alice.TryTakeLeaseAsync("r", new RunOwner(Environment.MachineName, gone.Id), RunLease.DefaultDuration);
 
-        var claim = await RunOwnership.TryTakeAsync(_bob, "r", Bob);
+        var claim = await RunOwnership.TryTakeAsync(_bob, "r", Bob, LocalOwners.IsGone);
 
         Assert.True(claim.Taken);
         Assert.Equal(2, claim.Lease.Epoch);
@@ -199,7 +200,7 @@ public sealed class OwnershipTests : IAsyncLifetime, IDisposable
         // Process 1 (init) outlives every test.
         await _alice.TryTakeLeaseAsync("r", new RunOwner(Environment.MachineName, 1), RunLease.DefaultDuration);
 
-        var claim = await RunOwnership.TryTakeAsync(_bob, "r", Bob);
+        var claim = await RunOwnership.TryTakeAsync(_bob, "r", Bob, LocalOwners.IsGone);
 
         Assert.False(claim.Taken);
         Assert.Equal(1, claim.Lease.Owner.ProcessId);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Fanout.Storage;
 using Fanout.Tests.Postgres;
-using Fanout.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Storage;
 
@@ -23,7 +23,7 @@ public abstract class RunStoreContract : IAsyncLifetime
     protected IRunStore Store { get; private set; } = null!;
 
     /// <summary>The clock stores that take one expire leases by (see <see cref="PassAsync"/>).</summary>
-    protected ManualTimeProvider Clock { get; } = new(T0);
+    protected FakeTimeProvider Clock { get; } = new(T0);
 
     /// <summary>Creates a fresh, empty store.</summary>
     protected abstract Task<IRunStore> CreateStoreAsync();
