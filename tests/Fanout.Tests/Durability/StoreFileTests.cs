@@ -30,6 +30,17 @@ public sealed class StoreFileTests : IDisposable
         return (result, before, File.ReadAllBytes(file));
     }
 
+    /// <summary>Runs <paramref name="sql"/> on the SQLite file <paramref name="file"/> (creating it), as another
+    /// program would.</summary>
+    private static async Task SqlAsync(string file, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     private static void AssertOneLineError(CliHarness.Result result, string expected)
     {
         Assert.True(result.ExitCode == 2, result.ToString());
@@ -56,13 +67,7 @@ public sealed class StoreFileTests : IDisposable
     public async Task Another_applications_sqlite_database_is_refused_with_one_line_naming_it_and_left_untouched(string command)
     {
         var file = _cli.FilePath("crm.db");
-        await using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            connection.Open();
-            await using var create = connection.CreateCommand();
-            create.CommandText = "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers(name) VALUES ('Ada')";
-            await create.ExecuteNonQueryAsync();
-        }
+        await SqlAsync(file, "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers(name) VALUES ('Ada')");
 
         var (result, before, after) = await OpenAsync(command, file);
 
@@ -72,42 +77,31 @@ public sealed class StoreFileTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Commands))]
-    public async Task A_store_written_by_a_newer_fanout_is_refused_with_one_line_naming_it(string command)
+    public async Task A_store_written_by_a_newer_fanout_is_refused_with_one_line_naming_it_and_left_untouched(string command)
     {
         var file = _cli.FilePath("newer.db");
         await using (var store = SqliteRunStore.Open(file))
         {
         }
 
-        await using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            connection.Open();
-            await using var newer = connection.CreateCommand();
-            newer.CommandText = $"INSERT INTO schema_migrations(version, applied_at) VALUES ({SqliteMigrations.Latest + 1}, 'later')";
-            await newer.ExecuteNonQueryAsync();
-        }
+        await SqlAsync(file, $"INSERT INTO schema_migrations(version, applied_at) VALUES ({SqliteMigrations.Latest + 1}, 'later')");
 
-        var result = await _cli.RunAsync(Args(command, file));
+        var (result, before, after) = await OpenAsync(command, file);
 
         AssertOneLineError(result, $"'{file}' was written by a newer Fanout (schema version {SqliteMigrations.Latest + 1}");
+        Assert.Equal(before, after);
     }
 
     [Fact]
     public async Task A_store_from_before_run_leases_is_upgraded_in_place_and_keeps_its_runs()
     {
         var file = _cli.FilePath("old.db");
-        await using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            connection.Open();
-            await using var old = connection.CreateCommand();
-            old.CommandText = $"""
-                CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
-                {SqliteMigrations.Steps[0].Sql}
-                INSERT INTO schema_migrations VALUES (1, 'then');
-                INSERT INTO runs(run_id, plan, status, started_at) VALUES ('r1', 'p', 'succeeded', '2026-01-02T03:04:05.0000000+00:00');
-                """;
-            await old.ExecuteNonQueryAsync();
-        }
+        await SqlAsync(file, $"""
+            CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+            {SqliteMigrations.Steps[0].Sql}
+            INSERT INTO schema_migrations VALUES (1, 'then');
+            INSERT INTO runs(run_id, plan, status, started_at) VALUES ('r1', 'p', 'succeeded', '2026-01-02T03:04:05.0000000+00:00');
+            """);
 
         await using var store = SqliteRunStore.Open(file);
 

@@ -35,6 +35,23 @@ public sealed class PostgresRunStoreTests : RunStoreContract, IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    [StoreFact]
+    public async Task A_database_migrated_by_a_newer_fanout_is_refused_naming_it()
+    {
+        await using (var connection = new NpgsqlConnection(_database!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var newer = new NpgsqlCommand($"INSERT INTO fanout_schema_version (version) VALUES ({Migrations.Latest + 1})", connection);
+            await newer.ExecuteNonQueryAsync();
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => PostgresRunStore.OpenAsync(_database.ConnectionString));
+
+        var target = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        Assert.Contains($"{target.Host}:{target.Port}/{target.Database}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"was migrated by a newer Fanout (schema version {Migrations.Latest + 1}", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs after the contract's own cleanup closed the store.</summary>
     public void Dispose() => _database?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
