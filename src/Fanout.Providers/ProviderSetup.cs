@@ -173,9 +173,10 @@ public static partial class ProviderSetup
         var poolKeys = keys.Select(k =>
         {
             var sink = new RateHeaderSink();
-            IChatClient client = anthropic
-                ? new AnthropicChatClient(k.Secret, k.Endpoint, model, sink)
-                : new OpenAIChatClient(k.Secret, k.Endpoint, model ?? "gpt-4o-mini", transport: null, sink);
+            var key = new KeyIdentity(k.Alias, k.Secret);
+            var client = anthropic
+                ? AnthropicKeyClient.Create(key, k.Endpoint, model, sink)
+                : OpenAIKeyClient.Create(key, k.Endpoint, model ?? "gpt-4o-mini", sink);
             return new PoolKey(k.Alias, client, sink) { Weight = k.Definition.Weight, Limits = k.Definition.Limits };
         }).ToList();
         var keyPool = new KeyPool(definition.Name, poolKeys, new PoolOptions
@@ -184,11 +185,11 @@ public static partial class ProviderSetup
             Routing = pool.Routing,
             Adaptive = pool.Adaptive,
             // What is actually sent when a task sets no max_tokens: Anthropic requires one, OpenAI meters what is produced.
-            DefaultOutputEstimate = anthropic ? AnthropicChatClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
+            DefaultOutputEstimate = anthropic ? AnthropicKeyClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
         });
         return new ProviderSet.Provider(definition.Name, definition.Type, model, keyPool, pricing, string.Join(",", keyPool.Aliases), Simulated: false)
         {
-            Images = anthropic ? null : new OpenAIImageGenerator(keys[0].Secret, keys[0].Endpoint),
+            Images = anthropic ? null : new OpenAIImageGenerator(new KeyIdentity(keys[0].Alias, keys[0].Secret), keys[0].Endpoint),
             ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,

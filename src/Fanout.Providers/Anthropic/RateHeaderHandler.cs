@@ -2,8 +2,11 @@ using Fanout.Providers.Pools;
 
 namespace Fanout.Providers.Anthropic;
 
-/// <summary>Reports every Anthropic response's status and headers (<c>anthropic-ratelimit-*</c>, <c>retry-after</c>) to the key's sink, errors included.</summary>
-internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler(new SocketsHttpHandler())
+/// <summary>
+/// Reports every Anthropic response's status and headers (<c>anthropic-ratelimit-*</c>, <c>retry-after</c>) to the
+/// key's sink, errors included. Joins the SDK's own handler chain (<c>ClientOptions.Handlers</c>).
+/// </summary>
+internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler
 {
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

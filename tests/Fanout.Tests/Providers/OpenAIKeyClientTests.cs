@@ -3,12 +3,16 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Tests.Providers;
 
-/// <summary>The OpenAI adapter against a canned HTTP handler: request mapping, response mapping, error mapping. No network.</summary>
-public class OpenAIChatClientTests
+/// <summary>
+/// One OpenAI key's pipeline (the SDK through <c>AsIChatClient</c> and Fanout's middleware) against a canned HTTP handler:
+/// what is sent, what comes back, what errors become. No network.
+/// </summary>
+public class OpenAIKeyClientTests
 {
     private const string Key = "sk-proj-TESTKEYabcdefghijklmnop";
 
@@ -67,9 +71,45 @@ public class OpenAIChatClientTests
         Assert.Contains("JSON", body.RootElement.GetProperty("messages")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_schema_is_sent_as_written_not_rewritten_for_strict_mode()
+    {
+        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        using var client = Client(handler);
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"title":{"type":"string"},"extra":{"type":"object"}}}""").RootElement;
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "title?")], new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "outline") });
+
+        using var body = JsonDocument.Parse(handler.Body!);
+        var sent = body.RootElement.GetProperty("response_format").GetProperty("json_schema");
+        Assert.True(JsonElement.DeepEquals(schema, sent.GetProperty("schema")), sent.GetProperty("schema").GetRawText());
+        Assert.False(sent.TryGetProperty("strict", out _));
+    }
+
+    [Fact]
+    public async Task Json_mode_adds_no_instruction_when_a_message_mentions_json()
+    {
+        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        using var client = Client(handler);
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Answer in JSON: title?")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
+        using var body = JsonDocument.Parse(handler.Body!);
+        Assert.Equal(["user"], body.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+    }
+
+    [Fact]
+    public async Task Every_response_reports_its_status_and_rate_limit_headers_to_the_keys_sink()
+    {
+        var sink = new RateHeaderSink();
+        var seen = new List<(int Status, string? Remaining)>();
+        sink.Listen((status, header) => seen.Add((status, header("x-ratelimit-remaining-requests"))));
+        using var client = Client(new CannedHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down"}}""", ("x-ratelimit-remaining-requests", "0")), sink);
+
+        await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+
+        Assert.Equal([(429, "0")], seen);
+    }
+
     [Theory]
     [InlineData(400, false)]
-    [InlineData(401, false)]
     [InlineData(403, false)]
     [InlineData(404, false)]
     [InlineData(408, true)]
@@ -108,11 +148,58 @@ public class OpenAIChatClientTests
         Assert.DoesNotContain("mnop", e.ToString(), StringComparison.Ordinal);
     }
 
-    private static OpenAIChatClient Client(CannedHandler handler) =>
-        new(Key, new Uri("https://llm.internal/v1"), "gpt-4o-mini", new HttpClientPipelineTransport(new HttpClient(handler)));
+    [Fact]
+    public async Task Unauthorized_is_a_final_key_rejection_naming_the_key_alias()
+    {
+        using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, """{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}"""));
+        var e = await Assert.ThrowsAsync<KeyRejectedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        Assert.False(e.Retryable);
+        Assert.Equal("OpenAI HTTP 401 (key 'main'): Incorrect API key provided.", e.Message);
+    }
+
+    [Fact]
+    public async Task A_context_window_400_is_a_final_failure_a_fallback_may_take()
+    {
+        using var client = Client(new CannedHandler(HttpStatusCode.BadRequest, """{"error":{"message":"This model's maximum context length is 8192 tokens.","code":"context_length_exceeded"}}"""));
+        var e = await Assert.ThrowsAsync<ContextWindowException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        Assert.False(e.Retryable);
+    }
+
+    [Fact]
+    public async Task A_connection_failure_is_retryable_and_never_shows_the_key()
+    {
+        using var client = Client(new CannedHandler(new HttpRequestException($"connection reset while sending {Key}")));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        Assert.True(e.Retryable);
+        Assert.StartsWith("OpenAI request failed: ", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("TESTKEY", e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Streaming_is_served_from_one_whole_response()
+    {
+        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        using var client = Client(handler);
+        var updates = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "title?")]).ToListAsync();
+
+        Assert.Equal("{\"title\":\"Rivers\"}", string.Concat(updates.Select(u => u.Text)));
+        using var body = JsonDocument.Parse(handler.Body!);
+        Assert.False(body.RootElement.TryGetProperty("stream", out _));
+    }
+
+    private static IChatClient Client(CannedHandler handler, RateHeaderSink? headers = null) =>
+        OpenAIKeyClient.Create(new KeyIdentity("main", Key), new Uri("https://llm.internal/v1"), "gpt-4o-mini", headers, new HttpClientPipelineTransport(new HttpClient(handler)));
 
     private sealed class CannedHandler(HttpStatusCode status, string body, params (string Name, string Value)[] headers) : HttpMessageHandler
     {
+        private readonly Exception? _failure;
+
+        public CannedHandler(Exception failure)
+            : this(HttpStatusCode.OK, "")
+        {
+            _failure = failure;
+        }
+
         public string? Body { get; private set; }
 
         public Uri? Uri { get; private set; }
@@ -124,6 +211,11 @@ public class OpenAIChatClientTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Calls++;
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+
             Uri = request.RequestUri;
             Authorization = request.Headers.Authorization?.ToString();
             Body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);

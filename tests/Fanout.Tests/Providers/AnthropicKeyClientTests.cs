@@ -2,12 +2,13 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Fanout.Providers.Anthropic;
+using Fanout.Providers.Pools;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Tests.Providers;
 
-/// <summary>The Anthropic adapter against a canned HTTP handler: usage mapping and error mapping. No network.</summary>
-public class AnthropicChatClientTests
+/// <summary>One Anthropic key's pipeline (the SDK's own <c>AsIChatClient</c> and Fanout's middleware) against a canned HTTP handler. No network.</summary>
+public class AnthropicKeyClientTests
 {
     private const string Key = "sk-ant-api03-TESTKEYabcdefghijklmnop";
 
@@ -31,13 +32,12 @@ public class AnthropicChatClientTests
         Assert.Equal(Key, handler.ApiKey);
         using var body = JsonDocument.Parse(handler.Body!);
         Assert.Equal("claude-sonnet-4", body.RootElement.GetProperty("model").GetString());
-        Assert.Equal(AnthropicChatClient.DefaultMaxOutputTokens, body.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(AnthropicKeyClient.DefaultMaxOutputTokens, body.RootElement.GetProperty("max_tokens").GetInt32());
         Assert.Equal("https://anthropic.internal/v1/messages", handler.Uri!.ToString());
     }
 
     [Theory]
     [InlineData(400, false)]
-    [InlineData(401, false)]
     [InlineData(404, false)]
     [InlineData(500, true)]
     [InlineData(529, true)]
@@ -59,6 +59,15 @@ public class AnthropicChatClientTests
     }
 
     [Fact]
+    public async Task Unauthorized_is_a_final_key_rejection_naming_the_key_alias()
+    {
+        using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, """{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"""));
+        var e = await Assert.ThrowsAsync<KeyRejectedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
+        Assert.False(e.Retryable);
+        Assert.Equal("Anthropic HTTP 401 (key 'claude'): invalid x-api-key", e.Message);
+    }
+
+    [Fact]
     public async Task Error_messages_never_show_the_key()
     {
         var body = """{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key KEY"}}""".Replace("KEY", Key, StringComparison.Ordinal);
@@ -68,8 +77,8 @@ public class AnthropicChatClientTests
         Assert.DoesNotContain("TESTKEY", e.ToString(), StringComparison.Ordinal);
     }
 
-    private static AnthropicChatClient Client(CannedHandler handler) =>
-        new(Key, new Uri("https://anthropic.internal"), null, new HttpClient(handler));
+    private static IChatClient Client(CannedHandler handler) =>
+        AnthropicKeyClient.Create(new KeyIdentity("claude", Key), new Uri("https://anthropic.internal"), null, headers: null, new HttpClient(handler));
 
     private sealed class CannedHandler(HttpStatusCode status, string body) : HttpMessageHandler
     {
@@ -85,7 +94,8 @@ public class AnthropicChatClientTests
         {
             Calls++;
             Uri = request.RequestUri;
-            ApiKey = request.Headers.TryGetValues("x-api-key", out var values) ? values.Single() : null;
+            // The SDK sends the key as x-api-key or, since 13.x, as a bearer token.
+            ApiKey = request.Headers.TryGetValues("x-api-key", out var values) ? values.Single() : request.Headers.Authorization?.Parameter;
             Body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
             return new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         }
