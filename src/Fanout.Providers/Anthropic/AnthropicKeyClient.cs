@@ -18,12 +18,10 @@ internal static class AnthropicKeyClient
 
     private const string Provider = "Anthropic";
 
-    /// <summary>A client for <paramref name="baseUrl"/> (null: api.anthropic.com).</summary>
-    /// <param name="key">The key and its alias.</param>
-    /// <param name="baseUrl">The API root without a version; the SDK adds <c>/v1/messages</c>.</param>
-    /// <param name="defaultModel">The model asked for when a request names none.</param>
-    /// <param name="headers">Where each response's status and headers go, for the key's pool.</param>
-    /// <param name="httpClient">The HTTP client (tests); null: the SDK's.</param>
+    /// <summary>
+    /// A client for <paramref name="baseUrl"/> (the API root without a version; null: api.anthropic.com) reporting
+    /// each response's headers to <paramref name="headers"/>; <paramref name="httpClient"/> replaces the SDK's in tests.
+    /// </summary>
     public static IChatClient Create(KeyIdentity key, Uri? baseUrl, string? defaultModel, RateHeaderSink? headers = null, HttpClient? httpClient = null)
     {
         var options = new ClientOptions { ApiKey = key.Secret, MaxRetries = 0 };

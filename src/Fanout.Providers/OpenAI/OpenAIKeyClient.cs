@@ -15,28 +15,19 @@ namespace Fanout.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIKeyClient
 {
-    /// <summary>A client for <paramref name="endpoint"/> (null: api.openai.com).</summary>
-    /// <param name="key">The key and its alias.</param>
-    /// <param name="endpoint">The API root including the version path (<c>…/v1</c>).</param>
-    /// <param name="defaultModel">The model asked for when a request names none.</param>
-    /// <param name="headers">Where each response's status and headers go, for the key's pool.</param>
-    /// <param name="transport">The HTTP transport (tests); null: the SDK's.</param>
-    public static IChatClient Create(KeyIdentity key, Uri? endpoint, string defaultModel, RateHeaderSink? headers = null, PipelineTransport? transport = null)
+    /// <summary>
+    /// A client for <paramref name="endpoint"/> (the API root with its version path; null: api.openai.com) reporting
+    /// each response's headers to <paramref name="headers"/>; <paramref name="http"/> replaces the socket handler in tests.
+    /// </summary>
+    public static IChatClient Create(KeyIdentity key, Uri? endpoint, string defaultModel, RateHeaderSink? headers = null, HttpMessageHandler? http = null)
     {
-        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
+        http ??= new SocketsHttpHandler();
+        // The SDK's network timeout applies, not HttpClient's.
+        var client = new HttpClient(headers is null ? http : new RateHeaderHandler(headers) { InnerHandler = http }) { Timeout = Timeout.InfiniteTimeSpan };
+        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(client) };
         if (endpoint is not null)
         {
             options.Endpoint = endpoint;
-        }
-
-        if (transport is not null)
-        {
-            options.Transport = transport;
-        }
-
-        if (headers is not null)
-        {
-            options.AddPolicy(new RateHeaderPolicy(headers), PipelinePosition.PerTry);
         }
 
         return new OpenAIClient(new ApiKeyCredential(key.Secret), options).GetChatClient(defaultModel).AsIChatClient()

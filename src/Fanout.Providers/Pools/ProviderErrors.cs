@@ -31,13 +31,11 @@ internal static partial class ProviderErrors
             }
         }, getStreamingResponseFunc: null);
 
-    /// <summary>The failure for an HTTP error response (status 0: the SDK got none).</summary>
-    /// <param name="provider">The provider as users know it (<c>OpenAI</c>, <c>Anthropic</c>).</param>
-    /// <param name="key">The key's alias and secret.</param>
-    /// <param name="status">The HTTP status.</param>
-    /// <param name="body">The error body, when there is one.</param>
-    /// <param name="fallback">What to say when the body says nothing (the SDK's message).</param>
-    /// <param name="header">The response's headers by name, when the SDK exposes them (for <c>retry-after</c>).</param>
+    /// <summary>
+    /// The failure for an HTTP error (status 0: the SDK got no response): <paramref name="fallback"/> (the SDK's
+    /// message) is said when the body says nothing; <paramref name="header"/> reads the response's headers, when the
+    /// SDK keeps them.
+    /// </summary>
     public static TaskFailedException FromStatus(string provider, KeyIdentity key, int status, string? body, string fallback, Func<string, string?>? header)
     {
         var detail = Scrub(ProviderMessage(body) ?? fallback, key.Secret);
@@ -78,21 +76,13 @@ internal static partial class ProviderErrors
             return null;
         }
 
-        if (Error(body) is { } error)
+        return Error(body) switch
         {
-            if (error.ValueKind == JsonValueKind.String)
-            {
-                return error.GetString();
-            }
-
-            if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
-            {
-                return m.GetString();
-            }
-        }
-
-        // Not an error object: a proxy's error page. Keep its start.
-        return body.Length <= 300 ? body : body[..300] + "…";
+            { ValueKind: JsonValueKind.String } error => error.GetString(),
+            { ValueKind: JsonValueKind.Object } error when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString(),
+            // Not an error object: a proxy's error page. Keep its start.
+            _ => body.Length <= 300 ? body : body[..300] + "…",
+        };
     }
 
     /// <summary>The <c>error.code</c> of an OpenAI-style error body, when there is one.</summary>

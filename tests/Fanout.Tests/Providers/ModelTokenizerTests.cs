@@ -14,24 +14,17 @@ public class ModelTokenizerTests
         Assert.Equal(6, ModelTokenizer.Count("gpt-4o", "tiktoken is great!"));
 
     [Theory]
-    [InlineData("gpt-4o")]
-    [InlineData("gpt-4o-mini")]
-    [InlineData("gpt-4.1-mini")]
-    [InlineData("o3")]
-    [InlineData("gpt-5")]
-    public void Current_openai_models_count_exactly_with_o200k(string model)
+    [InlineData("gpt-4o", 10)]         // o200k_base
+    [InlineData("gpt-4o-mini", 10)]
+    [InlineData("gpt-4.1-mini", 10)]
+    [InlineData("o3", 10)]
+    [InlineData("gpt-5", 10)]
+    [InlineData("gpt-4", 16)]          // cl100k_base
+    [InlineData("gpt-3.5-turbo", 16)]
+    public void Openai_models_count_exactly_with_their_familys_encoding(string model, int tokens)
     {
         Assert.True(ModelTokenizer.IsExact(model));
-        Assert.Equal(10, ModelTokenizer.Count(model, Mixed));
-    }
-
-    [Theory]
-    [InlineData("gpt-4")]
-    [InlineData("gpt-3.5-turbo")]
-    public void Older_openai_models_count_exactly_with_cl100k(string model)
-    {
-        Assert.True(ModelTokenizer.IsExact(model));
-        Assert.Equal(16, ModelTokenizer.Count(model, Mixed));
+        Assert.Equal(tokens, ModelTokenizer.Count(model, Mixed));
     }
 
     [Theory]

@@ -1,9 +1,8 @@
-using System.ClientModel.Primitives;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pools;
+using Fanout.Tests.Support;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Tests.Providers;
@@ -25,7 +24,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Completion_maps_text_usage_with_cached_tokens_and_finish_reason()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "title?")], new ChatOptions { ModelId = "gpt-4o-mini" });
 
@@ -33,13 +32,13 @@ public class OpenAIKeyClientTests
         Assert.Equal((120L, 30L, 100L), (response.Usage!.InputTokenCount!.Value, response.Usage.OutputTokenCount!.Value, response.Usage.CachedInputTokenCount!.Value));
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.Equal("gpt-4o-mini-2024-07-18", response.ModelId);
-        Assert.Equal("Bearer " + Key, handler.Authorization);
+        Assert.Equal("Bearer " + Key, handler.Headers["Authorization"]);
     }
 
     [Fact]
     public async Task Request_carries_messages_model_temperature_token_cap_and_json_schema()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         var schema = JsonDocument.Parse("""{"type":"object","properties":{"title":{"type":"string"}}}""").RootElement;
         await client.GetResponseAsync(
@@ -63,7 +62,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Json_mode_adds_a_json_instruction_when_no_message_mentions_json()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "title?")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
         using var body = JsonDocument.Parse(handler.Body!);
@@ -74,7 +73,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task A_schema_is_sent_as_written_not_rewritten_for_strict_mode()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         var schema = JsonDocument.Parse("""{"type":"object","properties":{"title":{"type":"string"},"extra":{"type":"object"}}}""").RootElement;
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "title?")], new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "outline") });
@@ -88,7 +87,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Json_mode_adds_no_instruction_when_a_message_mentions_json()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Answer in JSON: title?")], new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
         using var body = JsonDocument.Parse(handler.Body!);
@@ -101,7 +100,7 @@ public class OpenAIKeyClientTests
         var sink = new RateHeaderSink();
         var seen = new List<(int Status, string? Remaining)>();
         sink.Listen((status, header) => seen.Add((status, header("x-ratelimit-remaining-requests"))));
-        using var client = Client(new CannedHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down"}}""", ("x-ratelimit-remaining-requests", "0")), sink);
+        using var client = Client(new CannedHttpHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down"}}""", ("x-ratelimit-remaining-requests", "0")), sink);
 
         await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
 
@@ -118,7 +117,7 @@ public class OpenAIKeyClientTests
     [InlineData(503, true)]
     public async Task Http_errors_map_to_failures_that_are_retryable_only_when_a_retry_can_help(int status, bool retryable)
     {
-        using var client = Client(new CannedHandler((HttpStatusCode)status, """{"error":{"message":"something is wrong","type":"x"}}"""));
+        using var client = Client(new CannedHttpHandler((HttpStatusCode)status, """{"error":{"message":"something is wrong","type":"x"}}"""));
         var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.Equal(retryable, e.Retryable);
         Assert.Equal($"OpenAI HTTP {status}: something is wrong", e.Message);
@@ -127,7 +126,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Rate_limit_is_a_rate_limited_failure_with_the_servers_retry_after()
     {
-        var handler = new CannedHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"Rate limit reached"}}""", ("retry-after", "7"));
+        var handler = new CannedHttpHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"Rate limit reached"}}""", ("retry-after", "7"));
         using var client = Client(handler);
         var e = await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.True(e.Retryable);
@@ -140,7 +139,7 @@ public class OpenAIKeyClientTests
     {
         var body = """{"error":{"message":"Incorrect API key provided: KEY. Also sk-proj-TES************mnop.","code":"invalid_api_key"}}"""
             .Replace("KEY", Key, StringComparison.Ordinal);
-        using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, body));
+        using var client = Client(new CannedHttpHandler(HttpStatusCode.Unauthorized, body));
         var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.False(e.Retryable);
         Assert.Contains("Incorrect API key provided", e.Message, StringComparison.Ordinal);
@@ -151,7 +150,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Unauthorized_is_a_final_key_rejection_naming_the_key_alias()
     {
-        using var client = Client(new CannedHandler(HttpStatusCode.Unauthorized, """{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}"""));
+        using var client = Client(new CannedHttpHandler(HttpStatusCode.Unauthorized, """{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}"""));
         var e = await Assert.ThrowsAsync<KeyRejectedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.False(e.Retryable);
         Assert.Equal("OpenAI HTTP 401 (key 'main'): Incorrect API key provided.", e.Message);
@@ -160,7 +159,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task A_context_window_400_is_a_final_failure_a_fallback_may_take()
     {
-        using var client = Client(new CannedHandler(HttpStatusCode.BadRequest, """{"error":{"message":"This model's maximum context length is 8192 tokens.","code":"context_length_exceeded"}}"""));
+        using var client = Client(new CannedHttpHandler(HttpStatusCode.BadRequest, """{"error":{"message":"This model's maximum context length is 8192 tokens.","code":"context_length_exceeded"}}"""));
         var e = await Assert.ThrowsAsync<ContextWindowException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.False(e.Retryable);
     }
@@ -168,7 +167,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task A_connection_failure_is_retryable_and_never_shows_the_key()
     {
-        using var client = Client(new CannedHandler(new HttpRequestException($"connection reset while sending {Key}")));
+        using var client = Client(new CannedHttpHandler(new HttpRequestException($"connection reset while sending {Key}")));
         var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.True(e.Retryable);
         Assert.StartsWith("OpenAI request failed: ", e.Message, StringComparison.Ordinal);
@@ -178,7 +177,7 @@ public class OpenAIKeyClientTests
     [Fact]
     public async Task Streaming_is_served_from_one_whole_response()
     {
-        var handler = new CannedHandler(HttpStatusCode.OK, Completion);
+        var handler = new CannedHttpHandler(HttpStatusCode.OK, Completion);
         using var client = Client(handler);
         var updates = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "title?")]).ToListAsync();
 
@@ -187,45 +186,6 @@ public class OpenAIKeyClientTests
         Assert.False(body.RootElement.TryGetProperty("stream", out _));
     }
 
-    private static IChatClient Client(CannedHandler handler, RateHeaderSink? headers = null) =>
-        OpenAIKeyClient.Create(new KeyIdentity("main", Key), new Uri("https://llm.internal/v1"), "gpt-4o-mini", headers, new HttpClientPipelineTransport(new HttpClient(handler)));
-
-    private sealed class CannedHandler(HttpStatusCode status, string body, params (string Name, string Value)[] headers) : HttpMessageHandler
-    {
-        private readonly Exception? _failure;
-
-        public CannedHandler(Exception failure)
-            : this(HttpStatusCode.OK, "")
-        {
-            _failure = failure;
-        }
-
-        public string? Body { get; private set; }
-
-        public Uri? Uri { get; private set; }
-
-        public string? Authorization { get; private set; }
-
-        public int Calls { get; private set; }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Calls++;
-            if (_failure is not null)
-            {
-                throw _failure;
-            }
-
-            Uri = request.RequestUri;
-            Authorization = request.Headers.Authorization?.ToString();
-            Body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
-            var response = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            foreach (var (name, value) in headers)
-            {
-                response.Headers.TryAddWithoutValidation(name, value);
-            }
-
-            return response;
-        }
-    }
+    private static IChatClient Client(CannedHttpHandler handler, RateHeaderSink? headers = null) =>
+        OpenAIKeyClient.Create(new KeyIdentity("main", Key), new Uri("https://llm.internal/v1"), "gpt-4o-mini", headers, handler);
 }

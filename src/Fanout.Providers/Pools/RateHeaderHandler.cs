@@ -1,10 +1,8 @@
-using Fanout.Providers.Pools;
-
-namespace Fanout.Providers.Anthropic;
+namespace Fanout.Providers.Pools;
 
 /// <summary>
-/// Reports every Anthropic response's status and headers (<c>anthropic-ratelimit-*</c>, <c>retry-after</c>) to the
-/// key's sink, errors included. Joins the SDK's own handler chain (<c>ClientOptions.Handlers</c>).
+/// Reports every response's status and headers (<c>x-ratelimit-*</c>, <c>anthropic-ratelimit-*</c>, <c>retry-after</c>)
+/// to the key's sink, errors included: in the Anthropic SDK's handler chain, under the OpenAI SDK's HTTP transport.
 /// </summary>
 internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler
 {
