@@ -8,6 +8,7 @@ using Fanout.Tests.Plans;
 using Fanout.Tests.Simulator;
 using Fanout.Tests.Support;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using Fanout.Time;
 
 namespace Fanout.Tests.Pools;
@@ -105,7 +106,7 @@ public class HttpPoolTests
         // Two requests a minute: the third draws a 429 asking for 30 s. The pool's own cooldown is an hour, so only
         // the server's header can release the request after 30 s. (Anthropic's SDK exception carries no headers: there
         // the wait can only come through the rate-header handler.)
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var server = await SimulatorFixture.Start(new SimulatorKey("sim", Secrets[0]) { Rpm = 2 }, clock);
         var sink = new RateHeaderSink();
         var key = new KeyIdentity("one", Secrets[0]);
