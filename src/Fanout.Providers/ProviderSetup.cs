@@ -19,7 +19,10 @@ public sealed record ProviderOptions
     /// <summary>Reads environment variables (for <c>${VAR}</c> key references); swappable in tests.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
-    /// <summary>Serve every provider from the simulator with its latency model (<c>fanout estimate</c>): no network.</summary>
+    /// <summary>
+    /// Serve every provider from the simulator with its latency model and count tokens with each model's tokenizer
+    /// (<c>fanout estimate</c>): a prediction of the real run, with no network.
+    /// </summary>
     public bool SimulateAll { get; init; }
 }
 
@@ -81,10 +84,11 @@ public static partial class ProviderSetup
 
         if (providers.Count == 0 && plan.Providers.IsEmpty)
         {
+            var settings = Metered(new SimulationSettings(), options);
             providers.Add(new ProviderSet.Provider(BuiltInName, "simulated", "gpt-4o-mini",
-                new SimulatedChatClient(new SimulationSettings(), options.Time), PricingTable.BuiltIn, Key: null, Simulated: true)
+                new SimulatedChatClient(settings, options.Time), PricingTable.BuiltIn, Key: null, Simulated: true)
             {
-                Images = new SimulatedImageGenerator(new SimulationSettings(), options.Time),
+                Images = new SimulatedImageGenerator(settings, options.Time),
             });
         }
 
@@ -173,9 +177,10 @@ public static partial class ProviderSetup
         var poolKeys = keys.Select(k =>
         {
             var sink = new RateHeaderSink();
-            IChatClient client = anthropic
-                ? new AnthropicChatClient(k.Secret, k.Endpoint, model, sink)
-                : new OpenAIChatClient(k.Secret, k.Endpoint, model ?? "gpt-4o-mini", transport: null, sink);
+            var key = new KeyIdentity(k.Alias, k.Secret);
+            var client = anthropic
+                ? AnthropicKeyClient.Create(key, k.Endpoint, model, sink)
+                : OpenAIKeyClient.Create(key, k.Endpoint, model ?? "gpt-4o-mini", sink);
             return new PoolKey(k.Alias, client, sink) { Weight = k.Definition.Weight, Limits = k.Definition.Limits };
         }).ToList();
         var keyPool = new KeyPool(definition.Name, poolKeys, new PoolOptions
@@ -184,11 +189,11 @@ public static partial class ProviderSetup
             Routing = pool.Routing,
             Adaptive = pool.Adaptive,
             // What is actually sent when a task sets no max_tokens: Anthropic requires one, OpenAI meters what is produced.
-            DefaultOutputEstimate = anthropic ? AnthropicChatClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
+            DefaultOutputEstimate = anthropic ? AnthropicKeyClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
         });
         return new ProviderSet.Provider(definition.Name, definition.Type, model, keyPool, pricing, string.Join(",", keyPool.Aliases), Simulated: false)
         {
-            Images = anthropic ? null : new OpenAIImageGenerator(keys[0].Secret, keys[0].Endpoint),
+            Images = anthropic ? null : new OpenAIImageGenerator(new KeyIdentity(keys[0].Alias, keys[0].Secret), keys[0].Endpoint),
             ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,
@@ -212,12 +217,19 @@ public static partial class ProviderSetup
         return url;
     }
 
-    private static ProviderSet.Provider Simulator(ProviderDefinition definition, string? model, SimulationSettings settings, PricingTable pricing, ProviderOptions options) =>
-        new(definition.Name, definition.Type, model ?? (definition.Type == "simulated" ? "gpt-4o-mini" : null),
+    private static ProviderSet.Provider Simulator(ProviderDefinition definition, string? model, SimulationSettings settings, PricingTable pricing, ProviderOptions options)
+    {
+        settings = Metered(settings, options);
+        return new(definition.Name, definition.Type, model ?? (definition.Type == "simulated" ? "gpt-4o-mini" : null),
             new SimulatedChatClient(settings, options.Time, model ?? "gpt-4o-mini"), pricing, Key: null, Simulated: true)
         {
             Images = new SimulatedImageGenerator(settings, options.Time),
         };
+    }
+
+    /// <summary>An estimate predicts what real providers bill, so it counts with their tokenizers; a simulated run meters as the simulator does.</summary>
+    private static SimulationSettings Metered(SimulationSettings settings, ProviderOptions options) =>
+        options.SimulateAll ? settings with { UseTokenizer = true } : settings;
 
     private static string DefaultKeyVariable(string type) => type == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
 

@@ -4,9 +4,11 @@ using Microsoft.Extensions.AI;
 namespace Fanout.Providers;
 
 /// <summary>
-/// Base of chat clients that produce a whole response per call (the simulator, the OpenAI adapter): tasks need the
-/// whole answer, so streaming is offered as the finished response's updates, and there are no services to expose or
-/// resources to free beyond what a subclass says.
+/// Base of chat clients that produce a whole response per call (the simulator, key pools, fallback chains): tasks
+/// need the whole answer, so streaming is offered as the finished response's updates, and there are no services to
+/// expose or resources to free beyond what a subclass says. Microsoft.Extensions.AI does the same for middleware
+/// given only a response delegate (<c>ChatClientBuilder.Use(getResponseFunc, null)</c>, as the provider-error
+/// middleware is), but has no such base for a client of its own.
 /// </summary>
 public abstract class WholeResponseChatClient : IChatClient
 {

@@ -3,13 +3,15 @@ using Fanout.Cli.Estimating;
 using Fanout.Cli.Output;
 using Fanout.Execution;
 using Fanout.Providers;
+using Fanout.Providers.Tokens;
 using Fanout.Time;
 
 namespace Fanout.Cli.Commands;
 
 /// <summary>
 /// <c>fanout estimate PLAN</c>: runs the real scheduler in virtual time. Prompts go to the simulator with each
-/// provider's latency model; every other task waits its estimate on the virtual clock. Nothing is started or called,
+/// provider's latency model, their tokens counted with each model's tokenizer; every other task waits its estimate on
+/// the virtual clock. Nothing is started or called,
 /// and minutes of predicted work take milliseconds.
 /// </summary>
 internal static class EstimateCommand
@@ -81,8 +83,13 @@ internal static class EstimateCommand
 
         Summary.Write(human.Console, report, estimate: true);
         human.Writer.WriteLine(
-            "This is an estimate: prompts and images use each provider's simulated latency model; other tasks take their " +
-            "`estimate:` or a default per kind (process 10s, merge 1ms, other 1s).");
+            "This is an estimate: prompts and images use each provider's simulated latency model and count tokens with " +
+            "each model's tokenizer; other tasks take their `estimate:` or a default per kind (process 10s, merge 1ms, other 1s).");
+        var approximated = report.Tasks.Select(t => t.Model).OfType<string>().Distinct(StringComparer.Ordinal).Where(m => !ModelTokenizer.IsExact(m)).Order(StringComparer.Ordinal).ToList();
+        if (approximated.Count > 0)
+        {
+            human.Notice($"no public tokenizer for {string.Join(", ", approximated)}: tokens approximated with {ModelTokenizer.Approximation}");
+        }
         var incomplete = report.Tasks.Where(t => t.Parent is null && t.Status != TaskState.Succeeded).ToList();
         if (incomplete.Count > 0)
         {

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
 using OpenAI;
 using OpenAI.Images;
 
@@ -12,19 +13,18 @@ namespace Fanout.Providers.Images;
 /// api.openai.com and compatible servers such as <c>fanout simulate</c>. As with chat, the SDK's own retries are off
 /// (the scheduler retries) and errors become <see cref="TaskFailedException"/>s that never carry the key.
 /// </summary>
-public sealed class OpenAIImageGenerator : IImageGenerator
+internal sealed class OpenAIImageGenerator : IImageGenerator
 {
     private readonly ApiKeyCredential _credential;
-    private readonly string _secret;
+    private readonly KeyIdentity _key;
     private readonly OpenAIClientOptions _options;
     private readonly ConcurrentDictionary<string, ImageClient> _clients = new(StringComparer.Ordinal);
 
-    /// <summary>A generator for <paramref name="endpoint"/> (null: api.openai.com) authenticated with <paramref name="apiKey"/>.</summary>
-    public OpenAIImageGenerator(string apiKey, Uri? endpoint = null)
+    /// <summary>A generator for <paramref name="endpoint"/> (null: api.openai.com) authenticated with <paramref name="key"/>.</summary>
+    public OpenAIImageGenerator(KeyIdentity key, Uri? endpoint = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(apiKey);
-        _secret = apiKey;
-        _credential = new ApiKeyCredential(apiKey);
+        _key = key;
+        _credential = new ApiKeyCredential(key.Secret);
         _options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
         if (endpoint is not null)
         {
@@ -37,7 +37,7 @@ public sealed class OpenAIImageGenerator : IImageGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var client = _clients.GetOrAdd(request.Model, m => new ImageClient(m, _credential, _options));
-        var result = await OpenAIErrors.Guard(() => client.GenerateImagesAsync(request.Prompt, request.Count, Options(request), cancellationToken), _secret, cancellationToken);
+        var result = await OpenAIErrors.Guard(() => client.GenerateImagesAsync(request.Prompt, request.Count, Options(request), cancellationToken), _key, cancellationToken);
         var images = result.Value;
         var data = new List<GeneratedImageData>(images.Count);
         foreach (var image in images)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Fanout.Providers.Simulation;
+using Fanout.Providers.Tokens;
 
 namespace Fanout.Providers.Images;
 
@@ -39,7 +40,8 @@ public sealed class SimulatedImageGenerator : IImageGenerator
         var images = Enumerable.Range(0, request.Count)
             .Select(i => new GeneratedImageData(Png.ForPrompt(request.Prompt, i, drawWidth, drawHeight)))
             .ToList();
-        var tokens = new TokenUsage(Vocabulary.TokenCount(request.Prompt.Length), request.Count * ImageTokens.Output(request.Quality, width, height));
+        var input = _settings.UseTokenizer ? ModelTokenizer.Count(request.Model, request.Prompt) : TokenCount.FromCharacters(request.Prompt.Length);
+        var tokens = new TokenUsage(input, request.Count * ImageTokens.Output(request.Quality, width, height));
         return new ImageGeneration(images, tokens);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Providers.Pools;
@@ -11,10 +10,12 @@ public sealed record FallbackTarget(string Provider, string? Model);
 /// <summary>
 /// Tries the provider's own client, then each <c>fallback:</c> provider/model in turn when a call fails because the
 /// prompt does not fit the context window, or fails retryably on the task's last attempt (its retries are exhausted).
-/// The answer says which provider and model produced it.
+/// The answer says which provider and model produced it. Not Microsoft.Extensions.AI's <c>FailoverChatClient</c>: that
+/// moves on after any failure and keeps the request's model, where a step here names its own model and steps in only
+/// for those two failures.
 /// </summary>
 internal sealed class FallbackChatClient(IChatClient inner, IReadOnlyList<FallbackTarget> chain, Func<string, (IChatClient Client, string? Model)> resolve)
-    : DelegatingChatClient(inner)
+    : WholeResponseChatClient
 {
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -22,7 +23,7 @@ internal sealed class FallbackChatClient(IChatClient inner, IReadOnlyList<Fallba
         var list = messages as IList<ChatMessage> ?? [.. messages];
         try
         {
-            return await base.GetResponseAsync(list, options, cancellationToken);
+            return await inner.GetResponseAsync(list, options, cancellationToken);
         }
         catch (TaskFailedException first) when (ShouldFallBack(first, options))
         {
@@ -49,17 +50,6 @@ internal sealed class FallbackChatClient(IChatClient inner, IReadOnlyList<Fallba
 
             throw new TaskFailedException($"{last.Message} (fallback chain exhausted: {string.Join(" → ", chain.Select(s => s.Provider + "/" + s.Model))})",
                 last.Retryable, last, last.Tokens, last.CostUsd);
-        }
-    }
-
-    /// <inheritdoc />
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
         }
     }
 

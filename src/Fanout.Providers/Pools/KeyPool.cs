@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Providers.Pools;
@@ -8,9 +7,10 @@ namespace Fanout.Providers.Pools;
 /// reserves its estimated tokens on a key chosen by the routing mode, waits in a queue when no key can take it
 /// (any request that fits goes first; one that has waited <see cref="PoolOptions.Patience"/> reserves ahead), and
 /// is reconciled with the usage reported. A 429 cools down only its key and sends the request to another; a 401
-/// disables the key; a run of failures opens the key's circuit breaker. Waits use the injected clock.
+/// disables the key; a run of failures opens the key's circuit breaker. Waits use the injected clock. Whole responses
+/// only: admission settles on the reported usage, and a retried stream could not be unsent.
 /// </summary>
-public sealed partial class KeyPool : IChatClient
+public sealed partial class KeyPool : WholeResponseChatClient
 {
     private readonly Lock _gate = new();
     private readonly KeyState[] _keys;
@@ -87,7 +87,7 @@ public sealed partial class KeyPool : IChatClient
     }
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IList<ChatMessage> ?? [.. messages];
@@ -166,24 +166,13 @@ public sealed partial class KeyPool : IChatClient
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override void Dispose(bool disposing)
     {
-        // Whole responses only: admission settles on the reported usage, and a retried stream could not be unsent.
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
+        if (!disposing)
         {
-            yield return update;
+            return;
         }
-    }
 
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
         _timer.Dispose();
         foreach (var key in _keys)
         {

@@ -1,8 +1,8 @@
 namespace Fanout.Providers.Pools;
 
 /// <summary>
-/// Where a key's client reports every HTTP response's status and headers (an OpenAI pipeline policy, an Anthropic
-/// HTTP handler); the pool that owns the key listens. Headers are looked up by name, case-insensitively.
+/// Where a key's client reports every HTTP response's status and headers (an HTTP handler in either SDK's stack); the
+/// pool that owns the key listens. Headers are looked up by name, case-insensitively.
 /// </summary>
 public sealed class RateHeaderSink
 {

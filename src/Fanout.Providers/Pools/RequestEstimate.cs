@@ -1,23 +1,19 @@
+using Fanout.Providers.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Providers.Pools;
 
 /// <summary>
-/// What a request will be charged, estimated the way providers meter before tokenising: prompt characters / 4
-/// (schema included), rounded up, plus <c>max_tokens</c> of output.
+/// What a request will be charged against a key's limits: prompt characters / 4 (schema included), rounded up, plus
+/// <c>max_tokens</c> of output. Deliberately not the model's tokenizer (<see cref="ModelTokenizer"/>, which
+/// <c>fanout estimate</c> uses): providers' rate limiters meter a request this way before tokenising it, so this is
+/// what a key's TPM is actually charged, and it costs nothing on the hot path.
 /// </summary>
 internal readonly record struct RequestEstimate(long Input, long Output)
 {
     public long Total => Input + Output;
 
-    public static RequestEstimate For(IEnumerable<ChatMessage> messages, ChatOptions? options, int defaultOutput)
-    {
-        var characters = messages.Sum(m => (long)m.Text.Length);
-        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema })
-        {
-            characters += schema.GetRawText().Length;
-        }
-
-        return new RequestEstimate((characters + 3) / 4, options?.MaxOutputTokens ?? defaultOutput);
-    }
+    public static RequestEstimate For(IEnumerable<ChatMessage> messages, ChatOptions? options, int defaultOutput) => new(
+        TokenCount.FromCharacters(TokenCount.PromptCharacters(messages, (options?.ResponseFormat as ChatResponseFormatJson)?.Schema)),
+        options?.MaxOutputTokens ?? defaultOutput);
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fanout.Providers.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace Fanout.Providers.Simulation;
@@ -98,7 +99,8 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
                 break;
         }
 
-        var outputTokens = Vocabulary.TokenCount(text.Length);
+        var inputTokens = InputTokens(model, list, json);
+        var outputTokens = json is not null && Settings.UseTokenizer ? ModelTokenizer.Count(model, text) : TokenCount.FromCharacters(text.Length);
         await Task.Delay(latency + behaviour.PerOutputToken!.Value * outputTokens, _time, cancellationToken);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
         {
@@ -108,9 +110,9 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
             ResponseId = $"sim-{request:x16}-{occurrence}",
             Usage = new UsageDetails
             {
-                InputTokenCount = InputTokens(list, json),
+                InputTokenCount = inputTokens,
                 OutputTokenCount = outputTokens,
-                TotalTokenCount = InputTokens(list, json) + outputTokens,
+                TotalTokenCount = inputTokens + outputTokens,
                 CachedInputTokenCount = 0,
             },
         };
@@ -145,8 +147,9 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
     /// <summary>Cuts the JSON short, as a model stopping mid-answer does.</summary>
     private static string Break(string text) => text.Length <= 2 ? "{" : text[..(text.Length / 2)];
 
-    private static long InputTokens(IList<ChatMessage> messages, ChatResponseFormatJson? json) =>
-        Vocabulary.TokenCount(messages.Sum(m => (long)m.Text.Length) + (json?.Schema is { } s ? s.GetRawText().Length : 0));
+    private long InputTokens(string model, IList<ChatMessage> messages, ChatResponseFormatJson? json) => Settings.UseTokenizer
+        ? ModelTokenizer.CountPrompt(model, messages, json?.Schema)
+        : TokenCount.FromCharacters(TokenCount.PromptCharacters(messages, json?.Schema));
 
     /// <summary>The fault of the first script entry that matches this call and has uses left (using one up), if any.</summary>
     private SimulatedFault? Scripted(IList<ChatMessage> messages, ChatResponseFormatJson? json)

@@ -62,6 +62,14 @@ public sealed record SimulationSettings
     /// <summary>How long a simulated <see cref="SimulatedFault.Timeout"/> hangs before the client gives up, as the OpenAI SDK's default network timeout does. Default 100 s.</summary>
     public TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// Count prompts and JSON answers with each model's tokenizer (<see cref="Tokens.ModelTokenizer"/>) instead of
+    /// characters / 4: what <c>fanout estimate</c> predicts a real provider will bill. Text answers count as the
+    /// length drawn from <see cref="ModelSimulation.OutputTokens"/> either way: their words are synthetic, so
+    /// tokenizing them would say nothing about a real answer. Default false.
+    /// </summary>
+    public bool UseTokenizer { get; init; }
+
     /// <summary>The behaviour of <paramref name="model"/>, every field filled.</summary>
     public ModelSimulation For(string? model)
     {

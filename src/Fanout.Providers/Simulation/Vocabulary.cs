@@ -82,9 +82,6 @@ internal static class Vocabulary
         return text.ToString();
     }
 
-    /// <summary>Tokens for <paramref name="chars"/> characters: about four characters a token, rounded up.</summary>
-    public static long TokenCount(long chars) => (chars + 3) / 4;
-
     /// <summary>A string shaped by what its property name suggests (a title, a URL, HTML…), else a few words.</summary>
     public static string ForName(Random random, string? name)
     {

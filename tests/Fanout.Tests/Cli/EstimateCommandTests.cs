@@ -76,4 +76,39 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal(1000, wide.MakespanMs);
         Assert.Equal(2000, narrow.MakespanMs);
     }
+
+    [Fact]
+    public async Task Estimate_counts_prompt_tokens_with_the_models_tokenizer()
+    {
+        // "tiktoken is great!" is 6 tokens for gpt-4o (o200k_base), framed as OpenAI's chat format does: 3 + 6 + 3.
+        var plan = _cli.Plan("""
+            name: tokens
+            providers:
+              llm: { type: openai, model: gpt-4o, pricing: { gpt-4o: { input: 1000000, output: 0 } } }
+            tasks:
+              - { id: ask, prompt: "tiktoken is great!" }
+            """);
+
+        var report = RunReport.FromJson((await _cli.RunAsync("estimate", plan, "--json")).Out);
+
+        Assert.Equal(12, report.Tasks.Single().Tokens!.Input);
+        Assert.Equal(12m, report.Tasks.Single().CostUsd);
+    }
+
+    [Fact]
+    public async Task Estimate_says_which_models_tokens_are_approximated()
+    {
+        var plan = _cli.Plan("""
+            name: claude
+            providers:
+              claude: { type: anthropic, model: claude-sonnet-4-20250514 }
+            tasks:
+              - { id: ask, prompt: "Hello" }
+            """);
+
+        var result = await _cli.RunAsync("estimate", plan);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("no public tokenizer for claude-sonnet-4-20250514: tokens approximated with o200k_base", result.ToString());
+    }
 }

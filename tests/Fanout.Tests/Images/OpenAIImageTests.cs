@@ -100,7 +100,7 @@ public sealed class OpenAIImageTests : IDisposable
         var row = report.Row("one");
         Assert.Equal(TaskState.Failed, row.Status);
         Assert.Equal(1, row.Attempts);
-        Assert.Equal("OpenAI HTTP 401: Incorrect API key provided.", row.Error);
+        Assert.Equal("OpenAI HTTP 401 (key 'IMAGES_KEY'): Incorrect API key provided.", row.Error);
         Assert.False(Directory.Exists(Path.Combine(_directory, "artifacts")));
     }
 }

@@ -4,8 +4,11 @@ using Fanout.Providers.Anthropic;
 using Fanout.Providers.OpenAI;
 using Fanout.Providers.Pools;
 using Fanout.Simulator;
+using Fanout.Tests.Plans;
 using Fanout.Tests.Simulator;
+using Fanout.Tests.Support;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using Fanout.Time;
 
 namespace Fanout.Tests.Pools;
@@ -69,7 +72,7 @@ public class HttpPoolTests
         var sink = new RateHeaderSink();
         var seen = new List<(int Status, string? Limit, string? RetryAfter)>();
         sink.Listen((status, header) => seen.Add((status, header("x-ratelimit-limit-requests"), header("retry-after-ms"))));
-        using var client = new OpenAIChatClient(Secrets[0], new Uri(server.Address, "v1"), "gpt-4o-mini", transport: null, sink);
+        using var client = OpenAIKeyClient.Create(new KeyIdentity("one", Secrets[0]), new Uri(server.Address, "v1"), "gpt-4o-mini", sink);
 
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
         await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "again")]));
@@ -86,13 +89,75 @@ public class HttpPoolTests
         var sink = new RateHeaderSink();
         var seen = new List<(int Status, string? Limit, string? Reset)>();
         sink.Listen((status, header) => seen.Add((status, header("anthropic-ratelimit-requests-limit"), header("anthropic-ratelimit-requests-reset"))));
-        using var client = new AnthropicChatClient(Secrets[0], server.Address, "claude-sonnet-4", sink);
+        using var client = AnthropicKeyClient.Create(new KeyIdentity("one", Secrets[0]), server.Address, "claude-sonnet-4", sink);
 
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
 
         var (status, limit, reset) = Assert.Single(seen);
         Assert.Equal((200, "50"), (status, limit));
         Assert.True(DateTimeOffset.TryParse(reset, System.Globalization.CultureInfo.InvariantCulture, out _), reset);
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    public async Task A_429s_retry_after_header_reaches_the_pool_which_holds_the_request_exactly_that_long(string type)
+    {
+        // Two requests a minute: the third draws a 429 asking for 30 s. The pool's own cooldown is an hour, so only
+        // the server's header can release the request after 30 s. (Anthropic's SDK exception carries no headers: there
+        // the wait can only come through the rate-header handler.)
+        var clock = new FakeTimeProvider();
+        await using var server = await SimulatorFixture.Start(new SimulatorKey("sim", Secrets[0]) { Rpm = 2 }, clock);
+        var sink = new RateHeaderSink();
+        var key = new KeyIdentity("one", Secrets[0]);
+        var client = type == "openai"
+            ? OpenAIKeyClient.Create(key, new Uri(server.Address, "v1"), "gpt-4o-mini", sink)
+            : AnthropicKeyClient.Create(key, server.Address, "claude-sonnet-4", sink);
+        using var pool = new KeyPool("llm", [new PoolKey("one", client, sink)], new PoolOptions { Time = clock, DefaultCooldown = TimeSpan.FromHours(1) });
+        await PoolKit.Ask(pool, "1");
+        await PoolKit.Ask(pool, "2");
+
+        var third = PoolKit.Ask(pool, "3");
+        await PoolKit.Until(() => pool.Stats.Keys[0].RateLimited == 1 && pool.Waiting == 1);
+        // A second at a time: the pool may arm its timer just after a step, which costs it at most that step.
+        var waited = TimeSpan.Zero;
+        while (!third.IsCompleted && waited < TimeSpan.FromMinutes(2))
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            waited += TimeSpan.FromSeconds(1);
+            await PoolKit.Until(() => third.IsCompleted || pool.Waiting == 1);
+        }
+
+        Assert.Equal("one", PoolKit.KeyOf(await PoolKit.Done(third)));
+        Assert.InRange(waited, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(31));
+        Assert.Equal((3L, 1L), (pool.Stats.Keys[0].Succeeded, pool.Stats.Keys[0].RateLimited));
+    }
+
+    [Fact]
+    public async Task A_prompt_task_over_http_records_the_servers_usage_and_its_cost()
+    {
+        await using var server = await SimulatorFixture.Start();
+        const string Prompt = "Write one line about rivers.";
+        var direct = (await SimulatorFixture.OpenAI(server).CompleteChatAsync([new OpenAI.Chat.UserChatMessage(Prompt)])).Value.Usage;
+        var plan = Load.Yaml($$"""
+            name: usage
+            providers:
+              llm: { type: openai, api_key: "${KEY}", base_url: "{{new Uri(server.Address, "v1")}}", model: gpt-4o-mini, pricing: { gpt-4o-mini: { input: 1, output: 2 } } }
+            tasks:
+              - { id: line, prompt: "{{Prompt}}" }
+            """);
+        using var providers = ProviderSetup.Create(plan, new ProviderOptions { GetEnvironmentVariable = _ => SimulatorFixture.Key });
+
+        var report = await new Scheduler(TaskGraph.Compile(plan), new RunOptions
+        {
+            RunId = "usage",
+            Executors = ExecutorRegistry.CreateDefault().With(new PromptExecutor(providers)),
+        }).RunAsync();
+
+        var row = report.Row("line");
+        Assert.Equal(new TokenTotals(direct.InputTokenCount, direct.OutputTokenCount), row.Tokens);
+        Assert.Equal((direct.InputTokenCount * 1m + direct.OutputTokenCount * 2m) / 1_000_000m, row.CostUsd);
+        Assert.Equal(("llm", "gpt-4o-mini", "KEY"), (row.Provider, row.Model, row.Key));
     }
 
     [Fact]
@@ -114,7 +179,7 @@ public class HttpPoolTests
 
         var wrong = providers.Pools.Single().Keys[0];
         Assert.Equal(1, wrong.Sent);
-        Assert.Equal("OpenAI HTTP 401: Incorrect API key provided.", wrong.Disabled);
+        Assert.Equal("OpenAI HTTP 401 (key 'wrong'): Incorrect API key provided.", wrong.Disabled);
         Assert.Equal(3, providers.Pools.Single().Keys[1].Succeeded);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Providers.Simulation;
+using Fanout.Providers.Tokens;
 using Fanout.Time;
 using Microsoft.Extensions.AI;
 using static Fanout.Tests.Providers.SimHelpers;
@@ -116,6 +117,24 @@ public class SimulatedChatClientTests
             .GetResponseAsync(Ask("q"), new ChatOptions { MaxOutputTokens = 20 }));
         Assert.InRange(response.Usage!.OutputTokenCount!.Value, 19, 20);
         Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+    }
+
+    [Fact]
+    public void With_the_tokenizer_a_prompt_counts_as_the_model_tokenizes_it_with_chat_framing()
+    {
+        var settings = Settings(Instant) with { UseTokenizer = true };
+        var (response, _) = Timed(clock => new SimulatedChatClient(settings, clock).GetResponseAsync(Ask("tiktoken is great!"), new ChatOptions { ModelId = "gpt-4o" }));
+        Assert.Equal(3 + 6 + 3, response.Usage!.InputTokenCount);
+    }
+
+    [Fact]
+    public void With_the_tokenizer_a_json_answer_is_tokenized_and_a_text_answer_keeps_its_drawn_length()
+    {
+        var settings = Settings(Instant, outputTokens: (40, 40)) with { UseTokenizer = true };
+        var (json, _) = Timed(clock => new SimulatedChatClient(settings, clock).GetResponseAsync(Ask("q"), Json()));
+        var (text, _) = Timed(clock => new SimulatedChatClient(settings, clock).GetResponseAsync(Ask("q")));
+        Assert.Equal(ModelTokenizer.Count("gpt-4o-mini", json.Text), json.Usage!.OutputTokenCount);
+        Assert.InRange(text.Usage!.OutputTokenCount!.Value, 39, 40);
     }
 
     [Fact]

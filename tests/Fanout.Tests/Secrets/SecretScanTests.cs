@@ -87,7 +87,7 @@ public sealed class SecretScanTests : IDisposable
         Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Equal(1, json);
         var report = RunReport.FromJson(await File.ReadAllTextAsync(Path.Combine(_directory, "out", "run.json")));
-        Assert.Equal("OpenAI HTTP 401: Incorrect API key provided.", report.Tasks.Single(t => t.Id == "refused").Error);
+        Assert.Equal("OpenAI HTTP 401 (key 'SCAN_BAD_KEY'): Incorrect API key provided.", report.Tasks.Single(t => t.Id == "refused").Error);
         // The 429 stays inside the key pool (it cools the key down and holds the request until the task's timeout).
         // Under load the first may time out as well: what matters is that the 429 path was taken.
         Assert.Matches(@"pool tight \(answered/sent\): SCAN_TIGHT_KEY [01]/2 \(1 × 429", stdout.ToString());

@@ -1,19 +1,20 @@
 using System.Text.Json;
 using Fanout.Providers.OpenAI;
+using Fanout.Providers.Pools;
 using Fanout.Simulator;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Simulator;
 
-/// <summary>Our own OpenAI adapter, end to end over HTTP against the simulator.</summary>
+/// <summary>One OpenAI key's pipeline (the SDK through <c>AsIChatClient</c> and Fanout's middleware), end to end over HTTP against the simulator.</summary>
 public class AdapterTests
 {
     [Fact]
     public async Task OpenAI_adapter_gets_text_usage_and_schema_fitting_json()
     {
         await using var server = await SimulatorFixture.Start();
-        using var client = new OpenAIChatClient(SimulatorFixture.Key, new Uri(server.Address, "v1"));
+        using var client = OpenAIKeyClient.Create(new KeyIdentity("test", SimulatorFixture.Key), new Uri(server.Address, "v1"), "gpt-4o-mini");
         var schema = JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"],"additionalProperties":false}""").RootElement;
 
         var text = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { ModelId = "gpt-4o", MaxOutputTokens = 100 });
@@ -34,7 +35,7 @@ public class AdapterTests
     {
         var time = new FakeTimeProvider();
         await using var server = await SimulatorFixture.Start(new SimulatorKey("a", SimulatorFixture.Key) { Rpm = 2 }, time);
-        using var client = new OpenAIChatClient(SimulatorFixture.Key, new Uri(server.Address, "v1"));
+        using var client = OpenAIKeyClient.Create(new KeyIdentity("test", SimulatorFixture.Key), new Uri(server.Address, "v1"), "gpt-4o-mini");
 
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "1")]);
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "2")]);

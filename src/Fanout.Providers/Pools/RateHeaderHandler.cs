@@ -1,9 +1,10 @@
-using Fanout.Providers.Pools;
+namespace Fanout.Providers.Pools;
 
-namespace Fanout.Providers.Anthropic;
-
-/// <summary>Reports every Anthropic response's status and headers (<c>anthropic-ratelimit-*</c>, <c>retry-after</c>) to the key's sink, errors included.</summary>
-internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler(new SocketsHttpHandler())
+/// <summary>
+/// Reports every response's status and headers (<c>x-ratelimit-*</c>, <c>anthropic-ratelimit-*</c>, <c>retry-after</c>)
+/// to the key's sink, errors included: in the Anthropic SDK's handler chain, under the OpenAI SDK's HTTP transport.
+/// </summary>
+internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler
 {
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
