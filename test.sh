@@ -12,13 +12,6 @@ if ((${#need_apt[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# The JSON Schema tests read the official suite from shared/ beside the repository (never copied into it). A clone
-# made elsewhere on this workplace's machines can still find the one shared copy; without either, the tests fail
-# and say where they looked.
-if [ -z "${JSON_SCHEMA_TEST_SUITE:-}" ] && [ ! -d ../shared/json-schema-test-suite ] && [ -d /work/shared/json-schema-test-suite/draft2020-12 ]; then
-  export JSON_SCHEMA_TEST_SUITE=/work/shared/json-schema-test-suite/draft2020-12
-fi
-
 # PostgreSQL: the store and distributed-worker tests need a real server. Unless FANOUT_TEST_POSTGRES names one, install
 # PostgreSQL from apt when missing, start a throwaway cluster on loopback in a temporary directory (run as the postgres
 # user: it refuses root) and stop + delete it on exit.

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fanout.Plans;
-using Fanout.Schema;
 
 namespace Fanout.Cli.Planning;
 
@@ -43,8 +42,8 @@ internal static class PlanConverter
         {
             // After the checks above, whose reasons read better than a schema error for the same fault: models may
             // ignore the schema in other ways (wrong types, extra fields) that the conversion would silently drop.
-            var result = JsonSchema.Parse(PlannerSchema.Build(workers)).Validate(JsonDocument.Parse(answer).RootElement);
-            reasons.AddRange(result.Errors.Take(5).Select(e => $"the answer does not match the plan schema: {e}"));
+            var errors = CompiledSchema.Compile(PlannerSchema.Build(workers)).Validate(JsonDocument.Parse(answer).RootElement);
+            reasons.AddRange(errors.Take(5).Select(e => $"the answer does not match the plan schema: {e}"));
         }
 
         if (reasons.Count > 0)

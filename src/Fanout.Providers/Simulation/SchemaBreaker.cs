@@ -1,24 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Fanout.Schema;
 
 namespace Fanout.Providers.Simulation;
 
 /// <summary>
 /// Turns a valid answer into one that breaks its schema the way models do: a value of the wrong type, a required
-/// property left out. Each candidate is checked with Fanout's validator, so the answer really is invalid.
+/// property left out. Each candidate is checked against the schema, so the answer really is invalid.
 /// </summary>
 internal static class SchemaBreaker
 {
     /// <summary>The broken answer, or null when no simple change makes it invalid (a schema that accepts anything).</summary>
     public static string? Break(JsonElement schema, string validJson)
     {
-        JsonSchema compiled;
-        try
-        {
-            compiled = JsonSchema.Parse(schema);
-        }
-        catch (JsonSchemaException)
+        if (!CompiledSchema.TryCompile(schema, out var compiled, out _))
         {
             return null; // the executor reports an invalid schema itself
         }

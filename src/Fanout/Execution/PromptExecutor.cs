@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Fanout.Schema;
 using Fanout.Templates;
 using Microsoft.Extensions.AI;
 
@@ -52,7 +51,13 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
     {
         ArgumentNullException.ThrowIfNull(context);
         var body = (PromptBody)context.Task.Body;
-        var schema = CompileSchema(body);
+        var (schema, schemaError) = SchemaCache.For(body);
+        if (schemaError is not null)
+        {
+            // The schema will be just as invalid next time: fail before paying for a call.
+            throw new TaskFailedException($"output schema is invalid: {schemaError}", retryable: false);
+        }
+
         var target = Resolve(body, context.Plan);
         var json = body.Output == OutputFormat.Json || body.Schema is not null;
         var messages = Messages(body, context, json);
@@ -101,37 +106,17 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
     private static string? Answered(ChatResponse response, string property) =>
         response.AdditionalProperties?.TryGetValue(property, out var value) == true ? value as string : null;
 
-    private static JsonSchema? CompileSchema(PromptBody body)
-    {
-        try
-        {
-            return OutputSchemas.For(body);
-        }
-        catch (JsonSchemaException e)
-        {
-            // The schema will be just as invalid next time: fail before paying for a call.
-            throw new TaskFailedException($"output schema is invalid: {e.Message}", retryable: false, e);
-        }
-    }
-
     /// <summary>
     /// Fails the attempt, retryably, when <paramref name="output"/> breaks the schema: the message lists where and why
     /// (<c>/pages/2/title: must be string, got integer</c>), so the report shows it and the repair note can quote it.
     /// </summary>
-    private static void CheckSchema(JsonSchema schema, JsonElement output, TokenUsage? tokens, decimal? cost)
+    private static void CheckSchema(CompiledSchema schema, JsonElement output, TokenUsage? tokens, decimal? cost)
     {
-        var result = schema.Validate(output);
-        if (result.IsValid)
+        var errors = schema.Validate(output);
+        if (errors.Count > 0)
         {
-            return;
+            throw new TaskFailedException($"{SchemaMismatchMessage}: {SchemaError.Summarize(errors, ListedSchemaErrors)}", retryable: true, null, tokens, cost);
         }
-
-        var errors = result.Errors.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).ToList();
-        var listed = string.Join("; ", errors.Take(ListedSchemaErrors));
-        var more = errors.Count > ListedSchemaErrors ? $"; … and {errors.Count - ListedSchemaErrors} more" : "";
-        // Errors come from nested keywords; an invalid verdict with none listed still needs a readable reason.
-        var detail = errors.Count == 0 ? "(root): does not satisfy the schema" : listed + more;
-        throw new TaskFailedException($"{SchemaMismatchMessage}: {detail}", retryable: true, null, tokens, cost);
     }
 
     private ChatTarget Resolve(PromptBody body, PlanDefinition plan)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Fanout.Schema;
 using Fanout.Templates;
 
 namespace Fanout;
@@ -30,18 +29,8 @@ internal static class ContractChecker
                 yield return new($"{prefix}unknown producer task '{contract.Producer}'{Names.DidYouMean(contract.Producer, byId.Keys)}", contract.Locate("producer"));
             }
 
-            var schemaCompiles = true;
-            string? schemaError = null;
-            try
-            {
-                JsonSchema.Parse(contract.Schema);
-            }
-            catch (JsonSchemaException e)
-            {
-                schemaCompiles = false;
-                schemaError = e.Message;
-            }
-
+            var schemaError = SchemaCache.For(contract).Error;
+            var schemaCompiles = schemaError is null;
             if (!schemaCompiles)
             {
                 yield return new($"{prefix}schema is invalid: {schemaError}", contract.Locate("schema"));
@@ -265,18 +254,15 @@ internal static class ContractChecker
     /// The producer's output against one contract at run time: null when it conforms, else the error that fails the
     /// attempt, naming the contract, both sides and the failing fields by JSON pointer.
     /// </summary>
-    public static string? Violation(ContractDefinition contract, JsonSchema schema, JsonElement output)
+    public static string? Violation(ContractDefinition contract, CompiledSchema schema, JsonElement output)
     {
-        var result = schema.Validate(output);
-        if (result.IsValid)
+        var errors = schema.Validate(output);
+        if (errors.Count == 0)
         {
             return null;
         }
 
-        var errors = result.Errors.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).ToList();
-        var listed = errors.Count == 0 ? "(root): does not satisfy the schema" : string.Join("; ", errors.Take(ListedErrors));
-        var more = errors.Count > ListedErrors ? $"; … and {errors.Count - ListedErrors} more" : "";
         var consumers = contract.Consumers.IsEmpty ? "no consumers" : string.Join(", ", contract.Consumers);
-        return $"contract '{contract.Name}' ({contract.Producer} → {consumers}{ViolatedMarker}{listed}{more}";
+        return $"contract '{contract.Name}' ({contract.Producer} → {consumers}{ViolatedMarker}{SchemaError.Summarize(errors, ListedErrors)}";
     }
 }

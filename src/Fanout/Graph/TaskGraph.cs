@@ -215,18 +215,8 @@ public sealed class TaskGraph
 
     /// <summary>An <c>output.schema</c> that does not compile would fail the task at run time; say so now (compiling
     /// here also caches the schema for the run).</summary>
-    private static PlanDiagnostic? OutputSchemaProblem(TaskDefinition task, PromptBody body)
-    {
-        try
-        {
-            OutputSchemas.For(body);
-            return null;
-        }
-        catch (Schema.JsonSchemaException e)
-        {
-            return new($"task '{task.Id}' output schema is invalid: {e.Message}", task.Locate("output"));
-        }
-    }
+    private static PlanDiagnostic? OutputSchemaProblem(TaskDefinition task, PromptBody body) =>
+        SchemaCache.For(body).Error is { } error ? new($"task '{task.Id}' output schema is invalid: {error}", task.Locate("output")) : null;
 
     /// <summary>Timeouts and retry settings the scheduler's timers can honour (a negative delay would throw mid-run).</summary>
     private static IEnumerable<PlanDiagnostic> LimitProblems(string owner, TimeSpan? timeout, RetryPolicy? retry, SourceLocation? location)

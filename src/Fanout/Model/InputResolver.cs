@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Fanout.Schema;
 
 namespace Fanout;
 
@@ -58,20 +57,16 @@ public static class InputResolver
             return null;
         }
 
-        JsonSchema schema;
-        try
+        var (schema, error) = SchemaCache.For(input);
+        if (schema is null)
         {
-            schema = JsonSchema.Parse(input.Schema);
-        }
-        catch (JsonSchemaException e)
-        {
-            return $"input '{input.Name}' has an invalid schema: {e.Message}";
+            return $"input '{input.Name}' has an invalid schema: {error}";
         }
 
-        var result = schema.Validate(value);
-        return result.IsValid
+        var errors = schema.Validate(value);
+        return errors.Count == 0
             ? null
-            : $"input '{input.Name}' " + string.Join("; ", result.Errors.Select(e => e.InstancePath.Length == 0 ? e.Message : $"{e.InstancePath}: {e.Message}"));
+            : $"input '{input.Name}' " + string.Join("; ", errors.Select(e => e.InstancePath.Length == 0 ? e.Message : e.ToString()));
     }
 
     /// <summary>The JSON Schema type name of a value (<c>integer</c> for whole numbers).</summary>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Fanout.Plans;
 using Fanout.Providers;
 using Fanout.Providers.Workers;
-using Fanout.Schema;
 using Fanout.Tests.Support;
 
 namespace Fanout.Tests.Agents;
@@ -128,7 +127,7 @@ public sealed class AgentTaskTests
 
         Assert.Equal(RunStatus.Succeeded, report.Status);
         var output = report.Row("api").Output!.Value;
-        Assert.True(JsonSchema.Parse(plan.Contracts[0].Schema).IsValid(output), output.GetRawText());
+        Assert.True(CompiledSchema.Compile(plan.Contracts[0].Schema).IsValid(output), output.GetRawText());
         Assert.Contains("[simulated claude] page", report.Row("page").Output!.Value.GetString(), StringComparison.Ordinal);
     }
 

@@ -68,7 +68,7 @@ public class ContractRuntimeTests
 
         var row = report.Row("backend");
         Assert.Equal((TaskState.Failed, 3), (row.Status, row.Attempts));
-        Assert.Equal("contract 'auth_api' (backend → frontend, docs) violated: /user/id: must be string, got integer; (root): missing required property 'token'",
+        Assert.Equal("contract 'auth_api' (backend → frontend, docs) violated: (root): missing required property 'token'; /user/id: must be string, got integer",
             row.Error);
         Assert.Equal(TaskState.Skipped, report.Row("frontend").Status);
         Assert.Equal(TaskState.Skipped, report.Row("docs").Status);

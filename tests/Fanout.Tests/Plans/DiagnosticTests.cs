@@ -481,7 +481,7 @@ public class DiagnosticTests
                 default: { name: Acme, goals: [a, 2, c] }
             tasks: [{ id: a, prompt: "{{inputs.project.name}}" }]
             """);
-        Assert.Equal("default of input 'project' /goals/1: must be string, got integer; /goals: must have at most 2 items, got 3", d.Message);
+        Assert.Equal("default of input 'project' /goals: must have at most 2 items, got 3; /goals/1: must be string, got integer", d.Message);
     }
 
     [Fact]

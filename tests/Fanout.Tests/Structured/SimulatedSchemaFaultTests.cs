@@ -2,7 +2,6 @@ using System.Text.Json;
 using Fanout.Providers;
 using Fanout.Providers.Config;
 using Fanout.Providers.Simulation;
-using Fanout.Schema;
 using Microsoft.Extensions.AI;
 using static Fanout.Tests.Providers.ProviderSetupTests;
 using static Fanout.Tests.Providers.SimHelpers;
@@ -35,7 +34,7 @@ public class SimulatedSchemaFaultTests
         return responses;
     }
 
-    private static bool Valid(ChatResponse response) => JsonSchema.Parse(Schema).IsValid(JsonDocument.Parse(response.Text).RootElement);
+    private static bool Valid(ChatResponse response) => CompiledSchema.Compile(Schema).IsValid(JsonDocument.Parse(response.Text).RootElement);
 
     [Fact]
     public void Schema_violation_fault_returns_json_that_breaks_the_requested_schema()
@@ -44,8 +43,7 @@ public class SimulatedSchemaFaultTests
         {
             var settings = Settings(Instant, failureRate: 1, failures: SimulatedFault.SchemaViolation) with { Seed = seed };
             var response = Calls(settings, ($"question {seed}", Json(Schema))).Single();
-            var result = JsonSchema.Parse(Schema).Validate(JsonDocument.Parse(response.Text).RootElement);
-            Assert.False(result.IsValid, response.Text);
+            Assert.NotEmpty(CompiledSchema.Compile(Schema).Validate(JsonDocument.Parse(response.Text).RootElement));
         }
     }
 
