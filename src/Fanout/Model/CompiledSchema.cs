@@ -72,8 +72,8 @@ public sealed class CompiledSchema
     {
         try
         {
-            var results = _schema.Evaluate(instance, Detailed);
-            return results.IsValid ? [] : new SchemaMessages(instance, _subschemas).Of(results);
+            // The verdict first: most instances conform, and only a failure needs the detailed results.
+            return _schema.Evaluate(instance, Verdict).IsValid ? [] : new SchemaMessages(instance, _subschemas).Of(_schema.Evaluate(instance, Detailed));
         }
         catch (Exception e) when (Unevaluable(e) is { } reason)
         {

@@ -101,8 +101,8 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
                     break; // probes: their failures are expected, and the keyword that reads them reports
                 default:
                     // JsonSchema.Net 8.0.5 numbers the items after prefixItems from 0: put them where they are.
-                    var items = group.Key == "items" && schema?.TryGetProperty("prefixItems", out var prefix) == true && prefix.ValueKind == JsonValueKind.Array
-                        ? locator.Shifting(node.InstanceLocation.SegmentCount, prefix.GetArrayLength())
+                    var items = group.Key == "items" && PrefixLength(schema) is > 0 and var prefix
+                        ? locator.Shifting(node.InstanceLocation.SegmentCount, prefix)
                         : locator;
                     foreach (var child in group.Where(c => !c.IsValid))
                     {
@@ -123,6 +123,9 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
             return $"{Branch(branch)} {where}{first.Message}";
         }));
 
+    private static int PrefixLength(JsonElement? schema) =>
+        schema?.TryGetProperty("prefixItems", out var prefix) == true && prefix.ValueKind == JsonValueKind.Array ? prefix.GetArrayLength() : 0;
+
     private static string Branch(EvaluationResults branch) => $"[{branch.EvaluationPath[branch.EvaluationPath.SegmentCount - 1].ToString()}]";
 
     /// <summary>A <c>false</c> subschema failed: say what it forbids, named by the keyword that applied it.</summary>
@@ -136,7 +139,7 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
                     : $"property '{at.Last}' is not allowed");
                 break;
             case "items":
-                var allowed = parent?.TryGetProperty("prefixItems", out var prefix) == true && prefix.ValueKind == JsonValueKind.Array ? prefix.GetArrayLength() : 0;
+                var allowed = PrefixLength(parent);
                 var count = at.Parent.Resolve(instance) is { ValueKind: JsonValueKind.Array } array ? array.GetArrayLength() : 0;
                 Add(at.Parent, $"must have at most {allowed} {Plural(allowed, "item", "items")}, got {count}");
                 break;

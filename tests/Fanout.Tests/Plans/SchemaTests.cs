@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Plans.Reading;
+using Fanout.Plans.Yaml;
 
 namespace Fanout.Tests.Plans;
 
@@ -17,6 +18,36 @@ public class SchemaTests
     {
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", Schema.GetProperty("$schema").GetString());
         Assert.Equal(["name", "tasks"], Schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    private static IReadOnlyList<SchemaError> Check(string yaml)
+    {
+        var diagnostics = new List<PlanDiagnostic>();
+        var plan = JsonConversion.ToElement(NodeReader.Read(yaml, "plan.yaml", diagnostics)!);
+        Assert.Empty(diagnostics);
+        return CompiledSchema.Compile(Schema).Validate(plan);
+    }
+
+    [Theory]
+    [InlineData("examples/site-generator/plan.yaml")]
+    [InlineData("examples/seo-optimizer/plan.yaml")]
+    public void Example_plans_conform_to_the_schema(string path)
+    {
+        Assert.Empty(Check(File.ReadAllText(Path.Combine(Fixtures.RepoRoot, path))));
+    }
+
+    [Fact]
+    public void Schema_reports_a_misspelt_field_and_a_wrong_type_where_they_are()
+    {
+        var errors = Check("""
+            name: p
+            tasks:
+              - { id: a, prompt: "Hi.", retyr: 2 }
+              - { id: b, prompt: "Hi.", concurrency: 2, timeout: [1] }
+            """);
+
+        Assert.Contains(errors, e => e.ToString() == "/tasks/0: property 'retyr' is not allowed");
+        Assert.Contains(errors, e => e.InstancePath == "/tasks/1/timeout");
     }
 
     [Fact]

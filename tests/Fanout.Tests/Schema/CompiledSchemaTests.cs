@@ -272,6 +272,12 @@ public class CompiledSchemaTests
     }
 
     [Fact]
+    public void Unknown_keywords_are_ignored_as_2020_12_says()
+    {
+        Assert.Empty(Validate("""{"type": "object", "x-order": 1, "properties": {"a": {"type": "string", "x-widget": "text"}}}""", """{"a": "b"}"""));
+    }
+
+    [Fact]
     public void Schemas_with_the_same_id_do_not_see_each_other()
     {
         var text = CompiledSchema.Compile("""{"$id": "https://example.com/item.json", "type": "string"}""");
