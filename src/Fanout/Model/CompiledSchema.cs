@@ -109,7 +109,7 @@ public sealed class CompiledSchema
         try
         {
             // A registry of its own: schemas with the same $id (two plans, two tests) never see each other.
-            built = JsonSchema.Build(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = SchemaDialect.Default });
+            built = JsonSchema.Build(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = SchemaDialect.Default, DialectRegistry = SchemaDialect.Registry });
             return null;
         }
         catch (Exception e) when (e is JsonSchemaException or RefResolutionException or ArgumentException)
