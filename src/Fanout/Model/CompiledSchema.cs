@@ -1,7 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
 
@@ -39,15 +37,14 @@ public sealed class CompiledSchema
         // The compiled tree keeps JsonElements, so it gets a copy the caller may dispose of.
         if (Build(schema.Clone(), out var built) is { } reason)
         {
-            error = $"{Locate(schema, reason)}{reason}";
+            error = SchemaMessages.CompileError(schema, reason);
             return false;
         }
 
         var subschemas = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (Index(built.Root, subschemas) is { } unresolved)
         {
-            error = $"{RefPointer(schema, unresolved)}$ref '{unresolved}' does not resolve: nothing in this schema has that location "
-                + "(remote references are not fetched; put the schema under $defs)";
+            error = SchemaMessages.UnresolvedRef(schema, unresolved);
             return false;
         }
 
@@ -102,6 +99,9 @@ public sealed class CompiledSchema
         _ => null,
     };
 
+    /// <summary>Why <paramref name="schema"/> does not compile, or null when it does.</summary>
+    internal static string? BuildError(JsonElement schema) => Build(schema, out _);
+
     /// <summary>Builds <paramref name="schema"/>; returns why it is not a schema, or null.</summary>
     private static string? Build(JsonElement schema, out JsonSchema built)
     {
@@ -117,68 +117,6 @@ public sealed class CompiledSchema
             return e.Message; // ArgumentException: a pattern that is not a regular expression (RegexParseException)
         }
     }
-
-    /// <summary>
-    /// "/properties/title/type: " for the keyword that makes <paramref name="schema"/> fail with <paramref name="reason"/>
-    /// (JsonSchema.Net's messages name no place): the deepest object that fails alone with the same reason, then the
-    /// keyword without which it builds. Only failed compiles pay for the extra builds.
-    /// </summary>
-    private static string Locate(JsonElement schema, string reason)
-    {
-        var (pointer, culprit) = Deepest(schema, "", reason) ?? ("", schema);
-        var keyword = culprit.EnumerateObject().FirstOrDefault(p => Build(Without(culprit, p.Name), out _) != reason);
-        var at = keyword.Value.ValueKind == JsonValueKind.Undefined ? pointer : $"{pointer}/{Escape(keyword.Name)}";
-        return at.Length == 0 ? "" : $"{at}: ";
-    }
-
-    private static (string Pointer, JsonElement Value)? Deepest(JsonElement value, string pointer, string reason)
-    {
-        foreach (var (name, child) in Children(value))
-        {
-            if (Deepest(child, $"{pointer}/{name}", reason) is { } deeper)
-            {
-                return deeper;
-            }
-        }
-
-        // A map of schemas (properties) may build while a schema inside it fails: only objects that fail alone count.
-        return value.ValueKind == JsonValueKind.Object && pointer.Length > 0 && Build(value, out _) == reason ? (pointer, value) : null;
-    }
-
-    private static IEnumerable<(string Name, JsonElement Value)> Children(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => value.EnumerateObject().Select(p => (Escape(p.Name), p.Value)),
-        JsonValueKind.Array => value.EnumerateArray().Select((item, i) => (i.ToString(CultureInfo.InvariantCulture), item)),
-        _ => [],
-    };
-
-    /// <summary>"/items/$ref: " for the first <c>$ref</c> in the document whose value is <paramref name="reference"/>.</summary>
-    private static string RefPointer(JsonElement schema, string reference, string pointer = "")
-    {
-        foreach (var (name, value) in Children(schema))
-        {
-            if (name == "$ref" && value.ValueKind == JsonValueKind.String && value.GetString() == reference)
-            {
-                return $"{pointer}/$ref: ";
-            }
-
-            if (RefPointer(value, reference, $"{pointer}/{name}") is { Length: > 0 } found)
-            {
-                return found;
-            }
-        }
-
-        return "";
-    }
-
-    private static JsonElement Without(JsonElement schema, string keyword)
-    {
-        var copy = JsonNode.Parse(schema.GetRawText())!.AsObject();
-        copy.Remove(keyword);
-        return JsonSerializer.SerializeToElement(copy);
-    }
-
-    private static string Escape(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
     /// <summary>
     /// Records every subschema's JSON under the location evaluation results name it by, and returns the value of the

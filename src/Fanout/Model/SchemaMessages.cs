@@ -12,7 +12,7 @@ namespace Fanout;
 /// "where: what was expected, what was found", worded from the keyword's value in the schema and the failing value in
 /// the instance. Those messages are what users read in reports and what a repair retry quotes back to the model.
 /// </summary>
-internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<string, JsonElement> subschemas)
+internal sealed partial class SchemaMessages(JsonElement instance, IReadOnlyDictionary<string, JsonElement> subschemas)
 {
     private const int EnumValuesListed = 10;
     private const int ValueLength = 40;
@@ -90,7 +90,7 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
                     foreach (var name in group.Where(n => !n.IsValid))
                     {
                         // The instance the subschema saw is the name itself, a string standing where the property is.
-                        var text = Path.Unescape(name.InstanceLocation[name.InstanceLocation.SegmentCount - 1].ToString());
+                        var text = Unescape(name.InstanceLocation[name.InstanceLocation.SegmentCount - 1].ToString());
                         var reason = new SchemaMessages(JsonSerializer.SerializeToElement(text), subschemas)
                             .Of(name, locator.Dropping(name.InstanceLocation.SegmentCount))[0].Message;
                         Add(at, $"property name '{text}' is invalid: {reason}");
@@ -122,6 +122,11 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
             var where = first.InstancePath == at.Pointer ? "" : $"at {first.InstancePath[at.Pointer.Length..]}: ";
             return $"{Branch(branch)} {where}{first.Message}";
         }));
+
+    /// <summary>A property name as a JSON Pointer segment ("a/b" is "a~1b").</summary>
+    private static string Escape(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+
+    private static string Unescape(string segment) => segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
 
     private static int PrefixLength(JsonElement? schema) =>
         schema?.TryGetProperty("prefixItems", out var prefix) == true && prefix.ValueKind == JsonValueKind.Array ? prefix.GetArrayLength() : 0;
@@ -286,11 +291,9 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
     {
         public string Pointer => string.Concat(Segments.Select(s => "/" + s));
 
-        public string? Last => Segments.Length == 0 ? null : Unescape(Segments[^1]);
+        public string? Last => Segments.Length == 0 ? null : SchemaMessages.Unescape(Segments[^1]);
 
         public Path Parent => new(Segments.Length == 0 ? [] : Segments[..^1]);
-
-        public static string Unescape(string segment) => segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
 
         /// <summary>The value at this location in <paramref name="root"/>, or null when there is none.</summary>
         public JsonElement? Resolve(JsonElement root)
@@ -298,7 +301,7 @@ internal sealed class SchemaMessages(JsonElement instance, IReadOnlyDictionary<s
             var current = root;
             foreach (var segment in Segments)
             {
-                var name = Unescape(segment);
+                var name = SchemaMessages.Unescape(segment);
                 if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(name, out var property))
                 {
                     current = property;
