@@ -32,7 +32,10 @@ public sealed class Resource : IEquatable<Resource>
     }
 
     /// <summary>Every path and every named resource: what an unknown tool or a shell command may touch.</summary>
-    public static Resource Everything { get; } = new(ResourceKind.Everything, "(everything)", [], false);
+    public static Resource Everything { get; } = new(ResourceKind.Everything, EverythingText, [], false);
+
+    /// <summary>How <see cref="Everything"/> is written: <c>*:*</c>.</summary>
+    public const string EverythingText = "*:*";
 
     /// <summary>What this resource is.</summary>
     public ResourceKind Kind { get; }
@@ -44,7 +47,7 @@ public sealed class Resource : IEquatable<Resource>
     public bool IsGlob => Kind == ResourceKind.Path && _segments.Any(Glob.IsPattern);
 
     /// <summary>
-    /// Parses <paramref name="text"/>: <c>scheme:rest</c> with a scheme of two or more letters, digits, <c>+ - . _</c>
+    /// Parses <paramref name="text"/>: <c>*:*</c> is <see cref="Everything"/>; <c>scheme:rest</c> with a scheme of two or more letters, digits, <c>+ - . _</c>
     /// (and no <c>/</c> before the colon) is a named resource; anything else is a path. Write <c>./notes:v2</c> for a
     /// file whose name looks like a scheme.
     /// </summary>
@@ -53,6 +56,11 @@ public sealed class Resource : IEquatable<Resource>
     public static Resource Parse(string text, string? baseDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(text);
+        if (text == EverythingText)
+        {
+            return Everything;
+        }
+
         if (NamedScheme(text) > 0)
         {
             return new(ResourceKind.Named, text, [], false);
