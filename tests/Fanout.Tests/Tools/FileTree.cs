@@ -89,9 +89,9 @@ internal sealed class FileTree
     }
 
     /// <summary>What the ops return when run one after another, in order: the reference.</summary>
-    public List<string> RunSequentially(IEnumerable<Op> ops)
+    public List<string?> RunSequentially(IEnumerable<Op> ops)
     {
-        var results = new List<string>();
+        var results = new List<string?>();
         foreach (var op in ops)
         {
             var path = op.Where;
