@@ -79,7 +79,7 @@ internal static class AnalyzeCommand
         var unknown = analysis.Unknown.ToList();
         if (unknown.Count > 0)
         {
-            output.WriteLine($"{unknown.Count} call{(unknown.Count == 1 ? "" : "s")} conflict with everything, so nothing runs beside them: " +
+            output.WriteLine($"{unknown.Count} call{(unknown.Count == 1 ? " conflicts" : "s conflict")} with everything, so nothing runs beside them: " +
                 string.Join(", ", unknown.Select(c => $"#{c.Index + 1} {c.Tool} ({c.Inference})")));
         }
     }

@@ -105,7 +105,7 @@ public sealed class RollbackTests
             """);
 
         var undo = Assert.Single(plan.Tasks, t => t.Id == "write-undo");
-        Assert.Equal(["rm", "-f", "out.txt"], ((ProcessBody)undo.Body).Argv);
+        Assert.Equal(["rm", "-f", "out.txt"], ((ProcessBody)undo.Body).Argv.ToArray());
         Assert.Equal(["write"], undo.Needs);
         Assert.Equal("write-undo", plan.Tasks[0].Compensate);
         Assert.Equal(FailurePolicy.Rollback, plan.OnFailure);

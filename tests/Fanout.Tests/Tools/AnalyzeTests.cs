@@ -15,11 +15,23 @@ public sealed class AnalyzeTests : IDisposable
 
     private static TraceAnalysis Analyze(string file) => TraceAnalysis.Of(TraceReader.Read(File.ReadLines(Path.Combine(Traces, file))));
 
-    private static string ToolUse(int i, string name, string input, double at) =>
-        $$"""{"type":"assistant","cwd":"/w","timestamp":"2026-01-01T00:00:{{at:00.0}}Z","message":{"role":"assistant","content":[{"type":"tool_use","id":"t{{i}}","name":"{{name}}","input":{{input}}}]}}""";
+    private static string Stamp(double at) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(at).ToString("O");
 
-    private static string ToolResult(int i, double at) =>
-        $$"""{"type":"user","cwd":"/w","timestamp":"2026-01-01T00:00:{{at:00.0}}Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t{{i}}","content":"ok"}]}}""";
+    private static string ToolUse(int i, string name, string input, double at) => JsonSerializer.Serialize(new
+    {
+        type = "assistant",
+        cwd = "/w",
+        timestamp = Stamp(at),
+        message = new { role = "assistant", content = new object[] { new { type = "tool_use", id = $"t{i}", name, input = JsonDocument.Parse(input).RootElement } } },
+    });
+
+    private static string ToolResult(int i, double at) => JsonSerializer.Serialize(new
+    {
+        type = "user",
+        cwd = "/w",
+        timestamp = Stamp(at),
+        message = new { role = "user", content = new object[] { new { type = "tool_result", tool_use_id = $"t{i}", content = "ok" } } },
+    });
 
     private static TraceAnalysis Session(params (string Name, string Input)[] calls) =>
         TraceAnalysis.Of(TraceReader.Read(calls.SelectMany((c, i) => new[] { ToolUse(i, c.Name, c.Input, i * 2), ToolResult(i, i * 2 + 1) })));
@@ -80,7 +92,7 @@ public sealed class AnalyzeTests : IDisposable
         Assert.Contains("13 tool calls in 6 batches", result.Out);
         Assert.Contains("batch 1 (5 calls, 500ms): could have run together", result.Out);
         Assert.Contains("projected saving 1.9s (10.3%)", result.Out);
-        Assert.Contains("1 call conflict with everything, so nothing runs beside them: #10 Bash (shell command: may read and write anything)", result.Out);
+        Assert.Contains("1 call conflicts with everything, so nothing runs beside them: #10 Bash (shell command: may read and write anything)", result.Out);
     }
 
     [Fact]
