@@ -23,7 +23,8 @@ public sealed class TaskGraph
         InferredEdges = inferred;
         _inferred = [.. inferred.Select(e => (e.From, e.To))];
         var n = plan.Tasks.Length;
-        var inferredInto = inferred.ToLookup(e => e.To, e => e.From);
+        // Most plans declare no footprints: then there is nothing to look up per node.
+        var inferredInto = inferred.Count == 0 ? null : inferred.ToLookup(e => e.To, e => e.From);
         _compensation = new int[n];
         _predecessorStart = new int[n + 1];
         _successorStart = new int[n + 1];
@@ -31,7 +32,7 @@ public sealed class TaskGraph
         for (var v = 0; v < n; v++)
         {
             _compensation[v] = plan.Tasks[v].Compensate is { } undo ? index[undo] : -1;
-            _predecessorStart[v + 1] = _predecessorStart[v] + plan.Tasks[v].Needs.Length + inferredInto[v].Count();
+            _predecessorStart[v + 1] = _predecessorStart[v] + plan.Tasks[v].Needs.Length + (inferredInto?[v].Count() ?? 0);
             foreach (var need in plan.Tasks[v].Needs)
             {
                 outDegree[index[need]]++;
@@ -53,7 +54,7 @@ public sealed class TaskGraph
                 _predecessors[k++] = index[need];
             }
 
-            foreach (var from in inferredInto[v])
+            foreach (var from in inferredInto?[v] ?? [])
             {
                 _predecessors[k++] = from;
             }
@@ -248,7 +249,7 @@ public sealed class TaskGraph
 
         diagnostics.AddRange(FindCycles(plan, seen));
         diagnostics.AddRange(Compensations.Check(plan, seen));
-        if (diagnostics.Count == 0)
+        if (diagnostics.Count == 0 && plan.Tasks.Any(t => !t.Footprint.IsEmpty))
         {
             // Footprint order needs a sound graph of needs to reason about.
             diagnostics.AddRange(FootprintOrder.Infer(plan, BuildIndex(plan)).Problems);

@@ -23,6 +23,7 @@ public sealed partial class Scheduler
     private readonly List<Instance> _instances = [];
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
     private readonly ReadyPool[][] _poolSets;
+    private readonly Dictionary<string, ReadyPool[]> _singlePools = new(StringComparer.Ordinal);
     private readonly Action<RunEvent>? _onEvent;
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private CancellationTokenSource _stop = new();
@@ -291,11 +292,22 @@ public sealed partial class Scheduler
         return true;
     }
 
-    /// <summary>A task's pools, ordered by name; the unnamed, unlimited pool when it has none.</summary>
+    /// <summary>A task's pools, ordered by name; the unnamed, unlimited pool when it has none. Tasks of one pool share
+    /// one array (this runs once per task).</summary>
     private ReadyPool[] PoolSet(TaskDefinition task)
     {
-        var names = task.ExtraPools.Prepend(task.Pool).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        return names.Count == 0 ? [_pools[""]] : [.. names.Select(n => _pools[n])];
+        if (task.ExtraPools.IsDefaultOrEmpty)
+        {
+            var name = task.Pool ?? "";
+            if (!_singlePools.TryGetValue(name, out var single))
+            {
+                _singlePools[name] = single = [_pools[name]];
+            }
+
+            return single;
+        }
+
+        return [.. task.ExtraPools.Prepend(task.Pool).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(n => _pools[n])];
     }
 
     private void Start(int instance, ReadyPool pool)
