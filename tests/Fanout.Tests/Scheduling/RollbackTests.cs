@@ -106,8 +106,29 @@ public sealed class RollbackTests
 
         var undo = Assert.Single(plan.Tasks, t => t.Id == "write-undo");
         Assert.Equal(["rm", "-f", "out.txt"], ((ProcessBody)undo.Body).Argv.ToArray());
-        Assert.Equal(["write"], undo.Needs);
+        Assert.Equal(["write"], undo.Needs.ToArray());
         Assert.Equal("write-undo", plan.Tasks[0].Compensate);
         Assert.Equal(FailurePolicy.Rollback, plan.OnFailure);
+    }
+}
+
+/// <summary>report.html shows what footprints ordered and what a rollback undid.</summary>
+public sealed class FootprintReportTests
+{
+    [Fact]
+    public void The_html_report_lists_inferred_edges_and_what_was_rolled_back()
+    {
+        var report = new RunReport
+        {
+            RunId = "r",
+            Plan = "p",
+            InferredEdges = [new InferredEdgeReport { From = "write", To = "read", Reason = "read-after-write: 'read' reads a.txt, which 'write' writes", HeldMs = 30 }],
+            Compensations = [new CompensationReport { Task = "write", Compensation = "write-undo", Status = TaskState.Succeeded }],
+        };
+
+        var html = HtmlReport.Render(report);
+
+        Assert.Contains("read-after-write: &#39;read&#39; reads a.txt", html);
+        Assert.Contains("<td>write</td><td>write-undo</td><td>succeeded</td>", html);
     }
 }
