@@ -68,4 +68,27 @@ assert report["status"] == "succeeded", report["status"]
 assert report["speedup"] >= 3, f"speedup {report['speedup']} < 3"
 assert report["efficiency"] >= 0.95, f"efficiency {report['efficiency']} < 0.95"
 PY
+echo "== example: examples/tool-batch (parallel, --sequential, --verify-sequential) from a copy of its folder"
+batch=$(mktemp -d)
+cleanup+=("rm -rf '$batch'")
+fanout_cli=(dotnet run --project "$PWD/src/Fanout.Cli" -c Release --no-build --)
+for mode in parallel sequential; do
+  cp -r examples/tool-batch "$batch/$mode"
+  flag=(); [ "$mode" = sequential ] && flag=(--sequential)
+  (cd "$batch/$mode" && "${fanout_cli[@]}" run plan.yaml "${flag[@]}" --out "$batch/$mode-run" --plain --store memory >/dev/null)
+done
+python3 - "$batch/parallel-run/run.json" "$batch/sequential-run/run.json" <<'PY'
+import json, sys
+runs = [json.load(open(p)) for p in sys.argv[1:]]
+outputs = [{t["id"]: (t["status"], t.get("output")) for t in r["tasks"]} for r in runs]
+print(f"tool-batch: parallel {runs[0]['makespan_ms']:.0f}ms (speedup {runs[0]['speedup']}), sequential {runs[1]['makespan_ms']:.0f}ms, "
+      f"{len(runs[0]['inferred_edges'])} inferred edges")
+assert all(r["status"] == "succeeded" for r in runs), [r["status"] for r in runs]
+assert runs[1]["peak_concurrency"] == 1, runs[1]["peak_concurrency"]
+assert outputs[0] == outputs[1], "parallel and sequential outputs differ"
+PY
+fresh=$(mktemp -d)
+cleanup+=("rm -rf '$fresh'")
+cp -r examples/tool-batch/. "$fresh"
+(cd "$fresh" && "${fanout_cli[@]}" run plan.yaml --verify-sequential)
 echo "tests: $passed passed, $failed failed, $skipped skipped"

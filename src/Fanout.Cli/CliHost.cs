@@ -73,6 +73,7 @@ internal static class CliHost
             ResumeCommand.Create(env),
             RunsCommand.Create(env),
             ShowCommand.Create(env),
+            AnalyzeCommand.Create(env),
         };
     }
 

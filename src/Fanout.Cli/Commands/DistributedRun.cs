@@ -71,6 +71,13 @@ internal static class DistributedRun
             return ExitCodes.Invalid;
         }
 
+        // The workers' settler has no rollback phase: it would run a compensation as soon as its task succeeded.
+        if (graph.Plan.OnFailure == FailurePolicy.Rollback || graph.Plan.Tasks.Any(t => t.Compensate is not null))
+        {
+            await env.Error.WriteLineAsync("error: on_failure: rollback and compensate: run locally only (not with a PostgreSQL store)");
+            return ExitCodes.Invalid;
+        }
+
         // Checked before submitting: a plan whose providers cannot be built here is better refused now.
         using (var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time }))
         {

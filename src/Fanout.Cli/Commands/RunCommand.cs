@@ -33,6 +33,15 @@ internal static class RunCommand
 
         /// <summary><c>--no-work</c> (PostgreSQL store): submit and wait without working here.</summary>
         public bool NoWork { get; init; }
+
+        /// <summary><c>--sequential</c>: one task at a time (concurrency 1).</summary>
+        public bool Sequential { get; init; }
+
+        /// <summary><c>--verify-sequential</c>: run in parallel and sequentially in scratch copies and compare.</summary>
+        public bool VerifySequential { get; init; }
+
+        /// <summary><c>--trace FILE</c>: write the footprinted tasks as a JSONL tool trace.</summary>
+        public string? Trace { get; init; }
     }
 
     public static Command Create(CliEnvironment env)
@@ -62,12 +71,15 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var providersFile = new Option<string?>("--providers") { Description = "Use the providers of this YAML file (only a providers: section) instead of the plan's, e.g. a key pool", HelpName = "FILE" };
+        var sequential = new Option<bool>("--sequential") { Description = "Run one task at a time (concurrency 1): the same results, as the reference a parallel run must equal" };
+        var verify = new Option<bool>("--verify-sequential") { Description = "Run the plan in parallel and sequentially, each in a scratch copy of the plan's directory, and compare task outputs and the files written; exit 1 with the differences" };
+        var trace = new Option<string?>("--trace") { Description = "Write the tasks that declare reads/writes as a JSONL tool trace (what 'fanout analyze' reads)", HelpName = "FILE" };
         var detach = DistributedRun.DetachOption();
         var noWork = DistributedRun.NoWorkOption();
         var wait = OwnerStep.WaitOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork, wait,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork, wait, sequential, verify, trace,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
@@ -80,12 +92,31 @@ internal static class RunCommand
             Detach = parse.GetValue(detach),
             NoWork = parse.GetValue(noWork),
             Wait = parse.GetValue(wait),
+            Sequential = parse.GetValue(sequential),
+            VerifySequential = parse.GetValue(verify),
+            Trace = parse.GetValue(trace),
         }, cancellationToken));
         return command;
     }
 
     public static async Task<int> ExecuteAsync(CliEnvironment env, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Sequential && settings.Concurrency is not (null or 1))
+        {
+            env.Error.WriteLine("error: --sequential runs at concurrency 1; drop --concurrency");
+            return ExitCodes.Invalid;
+        }
+
+        if (settings.VerifySequential)
+        {
+            return await VerifySequential.ExecuteAsync(env, settings, cancellationToken);
+        }
+
+        if (settings.Sequential)
+        {
+            settings = settings with { Concurrency = 1 };
+        }
+
         if (DistributedRun.Target(env, settings.Store) is { } distributed)
         {
             return await DistributedRun.ExecuteAsync(env, settings, distributed, cancellationToken);
@@ -200,6 +231,11 @@ internal static class RunCommand
         catch (RunOwnershipLostException lost)
         {
             return OwnerStep.Lost(env, lost);
+        }
+
+        if (settings.Trace is { } tracePath)
+        {
+            await File.WriteAllLinesAsync(env.FullPath(tracePath), Fanout.Tools.RunTrace.Entries(graph, report).Select(e => e.ToJsonLine()), CancellationToken.None);
         }
 
         return await RunResults.WriteAsync(env, human, report, directory, settings.Json, providers.Pools);

@@ -14,7 +14,7 @@ internal static class PlanFields
 
     /// <summary>Fields every task kind accepts.</summary>
     public static readonly string[] TaskCommon =
-        ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures", "cache", "pure"];
+        ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures", "cache", "pure", "reads", "writes", "compensate"];
 
     public static readonly string[] Prompt =
         ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output"];

@@ -8,7 +8,7 @@ namespace Fanout.Plans.Reading;
 /// <summary>Reads the plan's top level: name, settings, inputs, defaults, providers and pools; tasks go to <see cref="TaskReader"/>.</summary>
 internal static class PlanReader
 {
-    private static readonly (string, FailurePolicy)[] FailurePolicies = [("continue", FailurePolicy.Continue), ("fail_fast", FailurePolicy.FailFast)];
+    private static readonly (string, FailurePolicy)[] FailurePolicies = [("continue", FailurePolicy.Continue), ("fail_fast", FailurePolicy.FailFast), ("rollback", FailurePolicy.Rollback)];
 
     /// <summary>The plan as far as it could be read; every problem is in the context's diagnostics.</summary>
     public static PlanDefinition Read(Node? root, ReadContext ctx)
@@ -106,7 +106,7 @@ internal static class PlanReader
                 ctx.Error("'tasks' must be a list (each entry starts with '- id: ...'); the map form 'tasks: {name: {...}}' is not supported", tasksMap);
                 break;
             case var tasks when ctx.Sequence(tasks, "tasks") is { } list:
-                plan = plan with { Tasks = [.. list.Items.Select((t, i) => TaskReader.Read(t, i, plan.Defaults, ctx)).OfType<TaskDefinition>()] };
+                plan = plan with { Tasks = [.. TaskReader.ReadAll(list, plan.Defaults, ctx)] };
                 break;
         }
 

@@ -13,8 +13,16 @@ internal static class TaskReader
 {
     private static readonly (string, DependencyTrigger)[] Triggers = [("succeeded", DependencyTrigger.Succeeded), ("settled", DependencyTrigger.Settled)];
 
+    /// <summary>Every task of <c>tasks:</c>, followed by the compensations its <c>compensate:</c> commands define.</summary>
+    public static IEnumerable<TaskDefinition> ReadAll(SequenceNode list, PlanDefaults defaults, ReadContext ctx)
+    {
+        var generated = new List<TaskDefinition>();
+        var tasks = list.Items.Select((t, i) => Read(t, i, defaults, ctx, generated)).OfType<TaskDefinition>().ToList();
+        return [.. tasks, .. generated];
+    }
+
     /// <summary>The task, or null when it has no usable id (after reporting why).</summary>
-    public static TaskDefinition? Read(Node node, int index, PlanDefaults defaults, ReadContext ctx)
+    private static TaskDefinition? Read(Node node, int index, PlanDefaults defaults, ReadContext ctx, List<TaskDefinition> generated)
     {
         if (node is not MappingNode map)
         {
@@ -42,6 +50,7 @@ internal static class TaskReader
         var task = new TaskDefinition { Id = id ?? "", Body = BodyReader.Placeholder };
         task = ReadCommon(map, task, defaults, prefix, locations, ctx);
         var body = BodyReader.Read(map, prefix, locations, ctx);
+        task = FootprintReader.Read(map, task with { Body = body ?? BodyReader.Placeholder }, prefix, locations, ctx, generated);
         if (body is SectionsMergeBody sections)
         {
             CheckSections(map, task, sections, prefix, ctx);
@@ -100,7 +109,7 @@ internal static class TaskReader
             task = task with { Pure = ctx.Bool(pure, "pure", prefix) ?? false };
         }
 
-        if (map["pool"] is { } pool)
+        if (map["pool"] is { } pool and not SequenceNode)
         {
             task = task with { Pool = ctx.String(pool, "pool", prefix) };
         }

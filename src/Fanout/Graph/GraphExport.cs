@@ -5,11 +5,13 @@ namespace Fanout;
 /// <summary>
 /// Draws a compiled plan as Mermaid (<c>flowchart LR</c>) or Graphviz DOT: one node per task labelled with its id and
 /// kind (fan-outs as <c>id[*]</c> on a stacked shape, optional tasks dashed), one edge per dependency from the
-/// dependency to its dependent (<c>after: settled</c> edges dashed), and the critical path highlighted.
+/// dependency to its dependent (<c>after: settled</c> edges dashed), edges inferred from footprints dashed, grey and
+/// labelled with the conflict (<c>w→r out.txt</c>), and the critical path highlighted.
 /// </summary>
 public static class GraphExport
 {
     private const string CriticalColor = "#d32f2f";
+    private const string InferredColor = "#888888";
 
     private static readonly HashSet<string> MermaidKeywords = new(
         ["end", "graph", "flowchart", "subgraph", "direction", "style", "class", "classDef", "linkStyle", "click", "call", "href", "default"],
@@ -47,6 +49,18 @@ public static class GraphExport
             }
 
             edge++;
+        }
+
+        var inferredEdges = new List<int>();
+        foreach (var inferred in graph.InferredEdges)
+        {
+            text.Append("    ").Append(ids[inferred.From]).Append(" -. \"").Append(MermaidText(ShortReason(inferred))).Append("\" .-> ").Append(ids[inferred.To]).Append('\n');
+            inferredEdges.Add(edge++);
+        }
+
+        if (inferredEdges.Count > 0)
+        {
+            text.Append("    linkStyle ").AppendJoin(',', inferredEdges).Append(" stroke:").Append(InferredColor).Append('\n');
         }
 
         text.Append("    classDef fanout stroke-width:3px\n")
@@ -113,7 +127,26 @@ public static class GraphExport
             text.Append(attributes.Count > 0 ? $" [{string.Join(", ", attributes)}];\n" : ";\n");
         }
 
+        foreach (var inferred in graph.InferredEdges)
+        {
+            text.Append("    ").Append(DotQuote(graph[inferred.From].Id)).Append(" -> ").Append(DotQuote(graph[inferred.To].Id))
+                .Append(" [style=dashed, color=\"").Append(InferredColor).Append("\", fontcolor=\"").Append(InferredColor)
+                .Append("\", label=").Append(DotQuote(ShortReason(inferred))).Append("];\n");
+        }
+
         return text.Append("}\n").ToString();
+    }
+
+    /// <summary>An inferred edge's label: the conflict's initials and the resource the later task touches (<c>w→r out.txt</c>).</summary>
+    private static string ShortReason(InferredEdge edge)
+    {
+        var kind = edge.Conflict.Kind switch
+        {
+            Footprints.ConflictKind.ReadAfterWrite => "w→r",
+            Footprints.ConflictKind.WriteAfterRead => "r→w",
+            _ => "w→w",
+        };
+        return $"{kind} {edge.Conflict.Later}";
     }
 
     /// <summary>

@@ -13,22 +13,35 @@ public sealed class TaskGraph
     private readonly int[] _predecessorStart;
     private readonly int[] _predecessors;
     private readonly Dictionary<string, int> _index;
+    private readonly HashSet<(int From, int To)> _inferred;
+    private readonly int[] _compensation;
 
-    private TaskGraph(PlanDefinition plan, Dictionary<string, int> index)
+    private TaskGraph(PlanDefinition plan, Dictionary<string, int> index, List<InferredEdge> inferred)
     {
         Plan = plan;
         _index = index;
+        InferredEdges = inferred;
+        _inferred = [.. inferred.Select(e => (e.From, e.To))];
         var n = plan.Tasks.Length;
+        // Most plans declare no footprints: then there is nothing to look up per node.
+        var inferredInto = inferred.Count == 0 ? null : inferred.ToLookup(e => e.To, e => e.From);
+        _compensation = new int[n];
         _predecessorStart = new int[n + 1];
         _successorStart = new int[n + 1];
         var outDegree = new int[n];
         for (var v = 0; v < n; v++)
         {
-            _predecessorStart[v + 1] = _predecessorStart[v] + plan.Tasks[v].Needs.Length;
+            _compensation[v] = plan.Tasks[v].Compensate is { } undo ? index[undo] : -1;
+            _predecessorStart[v + 1] = _predecessorStart[v] + plan.Tasks[v].Needs.Length + (inferredInto?[v].Count() ?? 0);
             foreach (var need in plan.Tasks[v].Needs)
             {
                 outDegree[index[need]]++;
             }
+        }
+
+        foreach (var edge in inferred)
+        {
+            outDegree[edge.From]++;
         }
 
         _predecessors = new int[_predecessorStart[n]];
@@ -40,6 +53,17 @@ public sealed class TaskGraph
             {
                 _predecessors[k++] = index[need];
             }
+
+            foreach (var from in inferredInto?[v] ?? [])
+            {
+                _predecessors[k++] = from;
+            }
+        }
+
+        IsCompensation = new bool[n];
+        foreach (var c in _compensation.Where(c => c >= 0))
+        {
+            IsCompensation[c] = true;
         }
 
         _successors = new int[_successorStart[n]];
@@ -66,7 +90,20 @@ public sealed class TaskGraph
     public ReadOnlySpan<int> Successors(int node) =>
         _successors.AsSpan(_successorStart[node], _successorStart[node + 1] - _successorStart[node]);
 
-    /// <summary>Nodes <paramref name="node"/> depends on, in <c>needs</c> order.</summary>
+    /// <summary>Ordering edges added because footprints conflict, in the order they were inferred.</summary>
+    public IReadOnlyList<InferredEdge> InferredEdges { get; }
+
+    /// <summary>Whether the edge <paramref name="from"/> → <paramref name="to"/> was inferred from footprints: it orders
+    /// the two, but a failure of <paramref name="from"/> does not skip <paramref name="to"/>.</summary>
+    public bool IsInferred(int from, int to) => _inferred.Contains((from, to));
+
+    /// <summary>The node that compensates <paramref name="node"/> on rollback, or -1.</summary>
+    public int CompensationOf(int node) => _compensation[node];
+
+    /// <summary>Per node: whether it is a compensation, which runs only on rollback.</summary>
+    internal bool[] IsCompensation { get; }
+
+    /// <summary>Nodes <paramref name="node"/> depends on: its <c>needs</c> in order, then inferred predecessors.</summary>
     public ReadOnlySpan<int> Predecessors(int node) =>
         _predecessors.AsSpan(_predecessorStart[node], _predecessorStart[node + 1] - _predecessorStart[node]);
 
@@ -139,7 +176,8 @@ public sealed class TaskGraph
             throw new PlanException(diagnostics);
         }
 
-        return new TaskGraph(plan, BuildIndex(plan));
+        var index = BuildIndex(plan);
+        return new TaskGraph(plan, index, FootprintOrder.Infer(plan, index).Edges);
     }
 
     /// <summary>
@@ -191,9 +229,12 @@ public sealed class TaskGraph
                 diagnostics.Add(schemaProblem);
             }
 
-            if (task.Pool is { } pool && !plan.Pools.ContainsKey(pool))
+            foreach (var pool in task.ExtraPools.Prepend(task.Pool).OfType<string>())
             {
-                diagnostics.Add(new($"task '{task.Id}' uses undeclared pool '{pool}'{Names.DidYouMean(pool, plan.Pools.Keys)}; declare it under 'pools:'", task.Locate("pool")));
+                if (!plan.Pools.ContainsKey(pool))
+                {
+                    diagnostics.Add(new($"task '{task.Id}' uses undeclared pool '{pool}'{Names.DidYouMean(pool, plan.Pools.Keys)}; declare it under 'pools:'", task.Locate("pool")));
+                }
             }
         }
 
@@ -207,6 +248,12 @@ public sealed class TaskGraph
         }
 
         diagnostics.AddRange(FindCycles(plan, seen));
+        diagnostics.AddRange(Compensations.Check(plan, seen));
+        if (diagnostics.Count == 0 && plan.Tasks.Any(t => !t.Footprint.IsEmpty))
+        {
+            // Footprint order needs a sound graph of needs to reason about.
+            diagnostics.AddRange(FootprintOrder.Infer(plan, BuildIndex(plan)).Problems);
+        }
 
         diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
         diagnostics.AddRange(ContractChecker.Check(plan, seen));

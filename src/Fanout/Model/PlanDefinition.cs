@@ -11,6 +11,10 @@ public enum FailurePolicy
 
     /// <summary>The first failure cancels everything still running or waiting.</summary>
     FailFast,
+
+    /// <summary>The first failure stops starting new tasks; attempts already running finish; then the compensation
+    /// (<see cref="TaskDefinition.Compensate"/>) of every succeeded task runs, in reverse order of completion.</summary>
+    Rollback,
 }
 
 /// <summary>A declared plan input: a JSON Schema, an optional default, a description.</summary>

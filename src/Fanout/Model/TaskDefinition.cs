@@ -73,6 +73,18 @@ public sealed record TaskDefinition
     /// it cacheable by default.</summary>
     public bool Pure { get; init; }
 
+    /// <summary>What the task reads and writes. Conflicting footprints order tasks in declaration order (inferred
+    /// edges, see <see cref="TaskGraph.InferredEdges"/>); the rest may run at the same time.</summary>
+    public Footprints.Footprint Footprint { get; init; } = Footprints.Footprint.None;
+
+    /// <summary>Further pools (besides <see cref="Pool"/>) the task holds a slot of while it runs. All of them are
+    /// taken at once or none is, so tasks needing overlapping sets of pools cannot deadlock.</summary>
+    public ImmutableArray<string> ExtraPools { get; init; } = [];
+
+    /// <summary>The id of the task that undoes this one when a run with <c>on_failure: rollback</c> fails. That task
+    /// runs only then, after every task of the run has settled, in reverse order of completion.</summary>
+    public string? Compensate { get; init; }
+
     /// <summary>Expected duration of one attempt, used for critical-path priority and <c>estimate</c>.</summary>
     public TimeSpan? Estimate { get; init; }
 

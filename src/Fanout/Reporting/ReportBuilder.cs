@@ -23,10 +23,18 @@ internal static class ReportBuilder
         // for it) but not as work, otherwise the bound can exceed the makespan of the very schedule that produced it.
         var busy = units.ToDictionary(u => u, u => instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)));
         var lowerBound = Math.Max(pathMs, busy.Values.Sum() / concurrency);
-        foreach (var (pool, size) in graph.Plan.Pools)
+        var pools = new List<PoolUtilisation>();
+        foreach (var (pool, size) in graph.Plan.Pools.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var poolWork = units.Where(u => graph[instances[u].Node].Pool == pool).Sum(u => busy[u]);
+            var poolWork = units.Where(u => InPool(graph[instances[u].Node], pool)).Sum(u => busy[u]);
             lowerBound = Math.Max(lowerBound, poolWork / size);
+            pools.Add(new PoolUtilisation
+            {
+                Pool = pool,
+                Size = size,
+                BusyMs = Math.Round(poolWork, 3),
+                Utilisation = makespanMs > 0 ? Math.Round(poolWork / (size * makespanMs), 4) : 0,
+            });
         }
 
         var rows = new List<TaskReport>();
@@ -67,9 +75,32 @@ internal static class ReportBuilder
             CacheHits = unitRecords.Count(r => r.Result?.CacheHit == true),
             CostSavedUsd = unitRecords.Sum(r => r.Result?.CostSavedUsd ?? 0),
             RateLimited = unitRecords.Sum(r => r.RateLimited),
+            InferredEdges = [.. graph.InferredEdges.Select(e => InferredEdgeRow(graph, instances, e, startedAt))],
+            PoolUtilisation = [.. pools],
             Counts = rows.Where(r => r.Items is null).GroupBy(r => r.Status.ToWire()).ToImmutableDictionary(g => g.Key, g => g.Count()),
             Tasks = [.. rows],
         };
+    }
+
+    private static bool InPool(TaskDefinition task, string pool) => task.Pool == pool || task.ExtraPools.Contains(pool);
+
+    /// <summary>An inferred edge held its later task back by the time between when the task's other dependencies had
+    /// all settled (or the run started) and when the edge's earlier task settled.</summary>
+    private static InferredEdgeReport InferredEdgeRow(TaskGraph graph, IReadOnlyList<Instance> instances, InferredEdge edge, DateTimeOffset startedAt)
+    {
+        var otherwise = startedAt;
+        foreach (var p in graph.Predecessors(edge.To))
+        {
+            if (p != edge.From && instances[p].FinishedAt is { } f && f > otherwise)
+            {
+                otherwise = f;
+            }
+        }
+
+        var held = instances[edge.From].FinishedAt is { } settled && instances[edge.To].StartedAt is not null
+            ? Math.Max(0, (settled - otherwise).TotalMilliseconds)
+            : 0;
+        return new InferredEdgeReport { From = graph[edge.From].Id, To = graph[edge.To].Id, Reason = edge.Reason, HeldMs = Math.Round(held, 3) };
     }
 
     /// <summary>Instances that do work: every task except fan-out groups, plus every fan-out item.</summary>

@@ -28,6 +28,61 @@ public sealed record AttemptReport
     public string? Error { get; init; }
 }
 
+/// <summary>One compensation a rollback ran.</summary>
+public sealed record CompensationReport
+{
+    /// <summary>The task that was undone.</summary>
+    public required string Task { get; init; }
+
+    /// <summary>The compensation task that undid it.</summary>
+    public required string Compensation { get; init; }
+
+    /// <summary>How the compensation ended (<c>succeeded</c>, or <c>failed</c> with <see cref="Error"/>).</summary>
+    public TaskState Status { get; init; }
+
+    /// <summary>Why the compensation failed.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>When it started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it finished.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+/// <summary>An ordering edge inferred from footprints, and what it cost.</summary>
+public sealed record InferredEdgeReport
+{
+    /// <summary>The earlier task (or fan-out).</summary>
+    public required string From { get; init; }
+
+    /// <summary>The later task, which waited for <see cref="From"/>.</summary>
+    public required string To { get; init; }
+
+    /// <summary>Why: <c>read-after-write: 'b' reads out.txt, which 'a' writes</c>.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>How long the edge held <see cref="To"/> back: from when its other dependencies had settled (or the run
+    /// started) to when <see cref="From"/> settled; 0 when something else held it longer.</summary>
+    public double HeldMs { get; init; }
+}
+
+/// <summary>How busy a named pool was.</summary>
+public sealed record PoolUtilisation
+{
+    /// <summary>Pool name.</summary>
+    public required string Pool { get; init; }
+
+    /// <summary>Its size (slots).</summary>
+    public int Size { get; init; }
+
+    /// <summary>Sum of the time attempts held a slot.</summary>
+    public double BusyMs { get; init; }
+
+    /// <summary>busy / (size × makespan): 1 means every slot was busy the whole run.</summary>
+    public double Utilisation { get; init; }
+}
+
 /// <summary>One row of the report: a task, or one item of a fan-out (<c>id[n]</c>).</summary>
 public sealed record TaskReport
 {
@@ -182,6 +237,17 @@ public sealed record RunReport
 
     /// <summary>429 responses seen.</summary>
     public int RateLimited { get; init; }
+
+    /// <summary>What a rollback undid (<c>on_failure: rollback</c>), in the order the compensations ran: the tasks that
+    /// had succeeded, latest-finished first. Empty when nothing was rolled back.</summary>
+    public ImmutableArray<CompensationReport> Compensations { get; init; } = [];
+
+    /// <summary>Edges the graph compiler added because footprints conflict, and how long each held its later task
+    /// back (see <see cref="InferredEdgeReport"/>). Empty when the plan declares no conflicting footprints.</summary>
+    public ImmutableArray<InferredEdgeReport> InferredEdges { get; init; } = [];
+
+    /// <summary>Per named pool: its size, the time its slots were busy and its utilisation over the run.</summary>
+    public ImmutableArray<PoolUtilisation> PoolUtilisation { get; init; } = [];
 
     /// <summary>Counts by final state.</summary>
     public ImmutableDictionary<string, int> Counts { get; init; } = ImmutableDictionary<string, int>.Empty;

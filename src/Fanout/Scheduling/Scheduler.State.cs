@@ -74,7 +74,8 @@ internal sealed class Instance(int node, string id)
 
     public ITimer? RetryTimer { get; set; }
 
-    public ReadyPool? Pool { get; set; }
+    /// <summary>The pools the running attempt holds a slot of.</summary>
+    public ReadyPool[]? Pools { get; set; }
 
     /// <summary>For a fan-out item: its index and element.</summary>
     public int Index { get; init; } = -1;

@@ -22,9 +22,11 @@ public sealed partial class Scheduler
     private readonly int[] _unsettledDependencies;
     private readonly List<Instance> _instances = [];
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
+    private readonly ReadyPool[][] _poolSets;
+    private readonly Dictionary<string, ReadyPool[]> _singlePools = new(StringComparer.Ordinal);
     private readonly Action<RunEvent>? _onEvent;
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
     private const string BudgetExhaustedReason = "budget exhausted";
     private readonly string _runId;
@@ -78,8 +80,11 @@ public sealed partial class Scheduler
             _pools[name] = new ReadyPool(size);
         }
 
+        _poolSets = new ReadyPool[graph.Count][];
         for (var v = 0; v < graph.Count; v++)
         {
+            _poolSets[v] = PoolSet(graph[v]);
+            _parked += graph.IsCompensation[v] ? 1 : 0;
             _unsettledDependencies[v] = graph.Predecessors(v).Length;
             _instances.Add(new Instance(v, graph[v].Id));
             Carry(_instances[v]);
@@ -107,7 +112,7 @@ public sealed partial class Scheduler
             : default;
         for (var v = 0; v < _graph.Count; v++)
         {
-            if (_unsettledDependencies[v] == 0 && _instances[v].State == TaskState.Pending)
+            if (_unsettledDependencies[v] == 0 && _instances[v].State == TaskState.Pending && !_graph.IsCompensation[v])
             {
                 MakeReady(v);
             }
@@ -119,7 +124,33 @@ public sealed partial class Scheduler
             Handle(new CancelRequested());
         }
 
-        while (_settledNodes < _graph.Count || _running > 0)
+        await PumpAsync();
+        var status = _cancelledByUser ? RunStatus.Cancelled
+            : _instances.Take(_graph.Count).All(i => i.State == TaskState.Succeeded || _graph[i.Node].Optional || _graph.IsCompensation[i.Node]) ? RunStatus.Succeeded
+            : _budgetExhausted ? RunStatus.BudgetExhausted
+            : RunStatus.Failed;
+        var compensations = await RollBackAsync(status == RunStatus.Failed && _failurePolicy == FailurePolicy.Rollback);
+        var finishedAt = _time.GetUtcNow();
+        Emit(new RunFinished(finishedAt, status));
+        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with
+        {
+            BudgetUsd = _budget,
+            Compensations = compensations,
+        };
+        if (_store is not null)
+        {
+            JournalRunFinished(status, finishedAt, report.CostUsd);
+            await FlushAsync();
+        }
+
+        return report;
+    }
+
+    /// <summary>The loop: settle, dispatch, journal, then wait for what happens next, until every node not parked
+    /// (compensations waiting for a rollback) has settled and nothing runs.</summary>
+    private async Task PumpAsync()
+    {
+        while (_settledNodes + _parked < _graph.Count || _running > 0)
         {
             SettleRestored();
             Dispatch();
@@ -128,7 +159,7 @@ public sealed partial class Scheduler
                 await FlushAsync();
             }
 
-            if (_settledNodes == _graph.Count && _running == 0)
+            if (_settledNodes + _parked == _graph.Count && _running == 0)
             {
                 break;
             }
@@ -145,21 +176,6 @@ public sealed partial class Scheduler
                 throw new Fanout.Storage.RunOwnershipLostException(_options.Ownership!.Lease, _options.Ownership.Successor);
             }
         }
-
-        var finishedAt = _time.GetUtcNow();
-        var status = _cancelledByUser ? RunStatus.Cancelled
-            : _instances.Take(_graph.Count).All(i => i.State == TaskState.Succeeded || _graph[i.Node].Optional) ? RunStatus.Succeeded
-            : _budgetExhausted ? RunStatus.BudgetExhausted
-            : RunStatus.Failed;
-        Emit(new RunFinished(finishedAt, status));
-        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with { BudgetUsd = _budget };
-        if (_store is not null)
-        {
-            JournalRunFinished(status, finishedAt, report.CostUsd);
-            await FlushAsync();
-        }
-
-        return report;
     }
 
     private void Handle(Message message)
@@ -245,7 +261,8 @@ public sealed partial class Scheduler
         var record = _instances[instance];
         record.State = TaskState.Ready;
         record.ReadyAt = _time.GetUtcNow();
-        var pool = _pools[_graph[record.Node].Pool ?? ""];
+        // A task queues in the first of its pools (in one global order) and starts when all of them have a slot.
+        var pool = _poolSets[record.Node][0];
         pool.Queue.Enqueue(instance, (-_rank[record.Node], _sequence++));
         EmitState(record);
     }
@@ -267,7 +284,8 @@ public sealed partial class Scheduler
             var bestPriority = (double.MaxValue, long.MaxValue);
             foreach (var pool in _pools.Values)
             {
-                if (pool.Running < pool.Size && pool.Queue.TryPeek(out _, out var priority) && priority.CompareTo(bestPriority) < 0)
+                if (pool.Running < pool.Size && pool.Queue.TryPeek(out var head, out var priority) && priority.CompareTo(bestPriority) < 0
+                    && AllFree(_poolSets[_instances[head].Node]))
                 {
                     (best, bestPriority) = (pool, priority);
                 }
@@ -282,6 +300,39 @@ public sealed partial class Scheduler
         }
     }
 
+    /// <summary>Whether every pool of a task has a free slot: pools are taken all at once or not at all, in the single
+    /// loop that owns them, so no task ever holds one pool while waiting for another (no hold-and-wait, no deadlock).</summary>
+    private static bool AllFree(ReadyPool[] pools)
+    {
+        foreach (var pool in pools)
+        {
+            if (pool.Running >= pool.Size)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A task's pools, ordered by name; the unnamed, unlimited pool when it has none. Tasks of one pool share
+    /// one array (this runs once per task).</summary>
+    private ReadyPool[] PoolSet(TaskDefinition task)
+    {
+        if (task.ExtraPools.IsDefaultOrEmpty)
+        {
+            var name = task.Pool ?? "";
+            if (!_singlePools.TryGetValue(name, out var single))
+            {
+                _singlePools[name] = single = [_pools[name]];
+            }
+
+            return single;
+        }
+
+        return [.. task.ExtraPools.Prepend(task.Pool).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(n => _pools[n])];
+    }
+
     private void Start(int instance, ReadyPool pool)
     {
         var record = _instances[instance];
@@ -292,8 +343,12 @@ public sealed partial class Scheduler
         record.StartedAt ??= now;
         record.AttemptStartedAt = now;
         record.WaitMs += (now - record.ReadyAt!.Value).TotalMilliseconds;
-        record.Pool = pool;
-        pool.Running++;
+        record.Pools = _poolSets[record.Node];
+        foreach (var held in record.Pools)
+        {
+            held.Running++;
+        }
+
         _running++;
         _peakRunning = Math.Max(_peakRunning, _running);
         if (record.Group >= 0 && _instances[record.Group].StartedAt is null)
@@ -377,7 +432,11 @@ public sealed partial class Scheduler
         }
 
         _running--;
-        record.Pool!.Running--;
+        foreach (var held in record.Pools!)
+        {
+            held.Running--;
+        }
+
         var error = finished.Error is null ? null : Describe(finished.Error);
         var attempt = new AttemptReport
         {
@@ -456,7 +515,7 @@ public sealed partial class Scheduler
         for (var i = 0; i < _instances.Count; i++)
         {
             var record = _instances[i];
-            if (record.State is TaskState.Pending or TaskState.Ready && record.Children is null)
+            if (record.State is TaskState.Pending or TaskState.Ready && record.Children is null && !(i < _graph.Count && _graph.IsCompensation[i] && !_rollingBack))
             {
                 record.RetryTimer?.Dispose();
                 Settle(i, TaskState.Cancelled, reason);
@@ -504,11 +563,10 @@ public sealed partial class Scheduler
             {
                 FinishGroup(record.Group);
             }
-            else if (state == TaskState.Failed && group.Failures > fanOut.Foreach!.MaxFailures && !fanOut.Optional
-                     && _failurePolicy == FailurePolicy.FailFast)
+            else if (state == TaskState.Failed && group.Failures > fanOut.Foreach!.MaxFailures && !fanOut.Optional)
             {
-                // The fan-out can no longer succeed: fail fast now rather than when its last item settles.
-                StopAll($"cancelled: '{fanOut.Id}' failed and the plan fails fast");
+                // The fan-out can no longer succeed: fail fast (or roll back) now rather than when its last item settles.
+                StopOnFailure(fanOut);
             }
 
             return;
@@ -516,21 +574,29 @@ public sealed partial class Scheduler
 
         _settledNodes++;
         var task = _graph[record.Node];
-        if (state == TaskState.Failed && !task.Optional && _failurePolicy == FailurePolicy.FailFast)
+        if (state == TaskState.Failed && !task.Optional)
         {
-            StopAll($"cancelled: '{task.Id}' failed and the plan fails fast");
+            StopOnFailure(task);
+        }
+
+        if (_graph.IsCompensation[record.Node])
+        {
+            ReleaseNextCompensation();
         }
 
         var satisfied = state == TaskState.Succeeded || task.Optional;
         foreach (var successor in _graph.Successors(record.Node))
         {
             var next = _instances[successor];
-            if (next.State != TaskState.Pending || _stopping)
+            if (next.State != TaskState.Pending || _stopping || _graph.IsCompensation[successor])
             {
+                // A compensation is parked until the run rolls back.
                 continue;
             }
 
-            if (!satisfied && _graph[successor].After == DependencyTrigger.Succeeded)
+            // An inferred edge only orders the two: the later task runs whatever the earlier one's outcome, as it
+            // would have run after it in a sequential run.
+            if (!satisfied && _graph[successor].After == DependencyTrigger.Succeeded && !_graph.IsInferred(record.Node, successor))
             {
                 Settle(successor, TaskState.Skipped, $"dependency '{task.Id}' {state.ToWire()}");
                 continue;
