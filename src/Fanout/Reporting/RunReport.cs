@@ -21,8 +21,8 @@ public sealed record AttemptReport
     /// <summary>End time.</summary>
     public DateTimeOffset FinishedAt { get; init; }
 
-    /// <summary><c>succeeded</c>, <c>failed</c>, <c>timed_out</c> or <c>cancelled</c>.</summary>
-    public required string Outcome { get; init; }
+    /// <summary>How it ended (<c>lost</c> when its process died while it ran).</summary>
+    public required AttemptOutcome Outcome { get; init; }
 
     /// <summary>The error of a failed attempt.</summary>
     public string? Error { get; init; }

@@ -393,20 +393,20 @@ public sealed partial class Scheduler
                 // A missing executor will still be missing on the next attempt.
                 ?? throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, AttemptOutcome.Succeeded);
         }
         catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true && !cancellation.IsCancellationRequested)
         {
             finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null,
-                new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), Outcome.TimedOut);
+                new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), AttemptOutcome.TimedOut);
         }
         catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
         {
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Cancelled);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, AttemptOutcome.Cancelled);
         }
         catch (Exception e)
         {
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Failed);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, AttemptOutcome.Failed);
         }
         finally
         {
@@ -427,7 +427,7 @@ public sealed partial class Scheduler
             {
                 Result = null,
                 Error = new TaskFailedException(violation, retryable: true, null, produced.Tokens, produced.CostUsd),
-                Outcome = Outcome.Failed,
+                Outcome = AttemptOutcome.Failed,
             };
         }
 
@@ -443,13 +443,7 @@ public sealed partial class Scheduler
             Attempt = finished.Attempt,
             StartedAt = record.AttemptStartedAt!.Value,
             FinishedAt = finished.At,
-            Outcome = finished.Outcome switch
-            {
-                Outcome.Succeeded => "succeeded",
-                Outcome.TimedOut => "timed_out",
-                Outcome.Cancelled => "cancelled",
-                _ => "failed",
-            },
+            Outcome = finished.Outcome,
             Error = error,
         };
         record.AttemptLog.Add(attempt);
@@ -472,7 +466,7 @@ public sealed partial class Scheduler
         }
 
         record.LastError = error;
-        if (finished.Outcome == Outcome.Cancelled || _stopping)
+        if (finished.Outcome == AttemptOutcome.Cancelled || _stopping)
         {
             Settle(finished.Instance, TaskState.Cancelled, _stopReason ?? error);
             return;
@@ -682,7 +676,7 @@ public sealed partial class Scheduler
     internal static string Describe(Exception e) => e switch
     {
         TaskFailedException or TemplateException or PlanException => e.Message,
-        OperationCanceledException => "cancelled",
+        OperationCanceledException => TaskState.Cancelled.ToWire(),
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }

@@ -10,7 +10,7 @@ public sealed class JournalTests
 
     private RunJournal Journal() => _store.LoadAsync("test").Result!;
 
-    private IEnumerable<string> EventTypes() => _store.ReadEventsAsync("test").Result.Select(e => e.Type);
+    private IEnumerable<RunEventKind> EventTypes() => _store.ReadEventsAsync("test").Result.Select(e => e.Type);
 
     private (RunReport Report, List<RunEvent> Events) Run(PlanDefinition plan) =>
         Sim.Run(plan, configure: o => o with { Store = _store });
@@ -27,7 +27,7 @@ public sealed class JournalTests
 
         Run(plan);
 
-        Assert.Equal(AttemptOutcomes.Running, seen!.Outcome);
+        Assert.Equal(AttemptOutcome.Running, seen!.Outcome);
         Assert.Null(seen.FinishedAt);
     }
 
@@ -81,7 +81,7 @@ public sealed class JournalTests
         var (report, _) = Run(plan);
 
         var attempts = Journal().Attempts;
-        Assert.Equal(["failed", "failed", "succeeded"], attempts.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Succeeded], attempts.Select(a => a.Outcome));
         Assert.Equal(["flaky #1", "flaky #2", null], attempts.Select(a => a.Error));
         Assert.Equal(report.Row("flaky").AttemptLog.Select(a => (a.StartedAt, a.FinishedAt)), attempts.Select(a => (a.StartedAt, a.FinishedAt!.Value)));
         Assert.Equal(TaskState.Succeeded, Assert.Single(Journal().Instances).State);
@@ -139,6 +139,6 @@ public sealed class JournalTests
 
         Run(plan);
 
-        Assert.Equal(["run_started", "task_retrying", "run_finished"], EventTypes());
+        Assert.Equal([RunEventKind.RunStarted, RunEventKind.TaskRetrying, RunEventKind.RunFinished], EventTypes());
     }
 }

@@ -185,7 +185,7 @@ public sealed class ProcessExecutorTests : IDisposable
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"run took {clock.Elapsed}");
         Assert.Equal(TaskState.Failed, report.Row("p").Status);
-        Assert.Equal(["timed_out"], report.Row("p").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.TimedOut], report.Row("p").AttemptLog.Select(a => a.Outcome));
         Assert.Equal("timed out after 500ms", report.Row("p").Error);
         foreach (var file in new[] { "sh.pid", "sleep.pid" })
         {
