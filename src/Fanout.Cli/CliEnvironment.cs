@@ -27,7 +27,7 @@ internal sealed record CliEnvironment
     /// <summary>The wall clock of real runs.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Also receives every run event, on the scheduler loop (tests use it to cancel at a precise moment).</summary>
+    /// <summary>Also receives every run event, in order, from the run's event subscription (tests use it to watch or cancel a run).</summary>
     public Action<RunEvent>? OnEvent { get; init; }
 
     /// <summary>The environment of the real process.</summary>

@@ -188,9 +188,6 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var progress = new RunProgress();
-        var live = human.IsTerminal && !settings.Plain;
-        var log = live ? null : new PlainLog(human.Writer);
         var options = new RunOptions
         {
             RunId = runId,
@@ -207,26 +204,20 @@ internal static class RunCommand
             PlanPath = env.FullPath(settings.Plan),
             PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
             OutputDirectory = directory,
-            OnEvent = e =>
-            {
-                progress.Observe(e);
-                log?.Observe(e);
-                env.OnEvent?.Invoke(e);
-            },
         };
         if (!settings.NoCache)
         {
             options = options with { Executors = CachingExecutor.Wrap(options.Executors, store) };
         }
 
-        var scheduler = new Scheduler(graph, options);
-        Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
+        var host = new LocalRunHost();
+        var request = new RunRequest(graph, options);
+        var handle = resume is null ? await host.StartAsync(request, cancellationToken) : await host.ResumeAsync(request, resume, cancellationToken);
+        await using var registration = cancellationToken.Register(handle.Cancel);
         RunReport report;
         try
         {
-            report = log is null
-                ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
-                : await log.WhileRunning(run);
+            report = await RunFollower.FollowAsync(env, human, handle, live: human.IsTerminal && !settings.Plain);
         }
         catch (RunOwnershipLostException lost)
         {

@@ -151,7 +151,7 @@ public sealed partial class Scheduler
 
         foreach (var e in _deferredEvents)
         {
-            _options.OnEvent!(e);
+            _events!.Publish(e);
         }
 
         _deferredEvents.Clear();

@@ -24,7 +24,8 @@ public sealed partial class Scheduler
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
     private readonly ReadyPool[][] _poolSets;
     private readonly Dictionary<string, ReadyPool[]> _singlePools = new(StringComparer.Ordinal);
-    private readonly Action<RunEvent>? _onEvent;
+    private readonly RunEventStream? _events;
+    private long _eventSequence;
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private CancellationTokenSource _stop = new();
     private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
@@ -66,7 +67,8 @@ public sealed partial class Scheduler
             _batch.Lease = ownership.Lease;
         }
 
-        _onEvent = _store is null || _options.OnEvent is null ? _options.OnEvent : _deferredEvents.Add;
+        _events = _options.Events;
+        _eventSequence = _events?.LastSequence ?? 0;
         if (_options.Resume is { } prior)
         {
             _priorInstances = prior.Instances.ToDictionary(i => i.InstanceId, StringComparer.Ordinal);
@@ -97,6 +99,19 @@ public sealed partial class Scheduler
     /// <summary>Runs every task and returns the report. Cancelling <paramref name="cancellationToken"/> stops
     /// dispatching, cancels running attempts and still returns a report (status <c>cancelled</c>).</summary>
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await DriveAsync(cancellationToken);
+        }
+        finally
+        {
+            // Readers end with the run, however it ends (an ownership loss or a failed journal write throws).
+            _events?.Complete();
+        }
+    }
+
+    private async Task<RunReport> DriveAsync(CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
         if (_store is not null)
@@ -535,9 +550,9 @@ public sealed partial class Scheduler
             JournalSettled(record);
         }
 
-        if (_onEvent is { } onEvent)
+        if (Listened)
         {
-            onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost)
+            Emit(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost)
             {
                 CacheHit = record.Result?.CacheHit == true,
             });
@@ -654,22 +669,38 @@ public sealed partial class Scheduler
     private TaskStateChanged StateEvent(Instance record) =>
         new(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, record.State, record.Attempts);
 
+    /// <summary>Whether events go anywhere (the journal or a stream): state events are built only then, since this
+    /// runs several times per task.</summary>
+    private bool Listened => _store is not null || _events is not null;
+
+    /// <summary>Numbers <paramref name="e"/>; with a journal it is written in this turn's batch and published once the
+    /// batch is durable (see <see cref="FlushAsync"/>), so no reader ever sees what the journal could lose.</summary>
     private void Emit(RunEvent e)
     {
-        if (_store is not null)
+        if (!Listened)
         {
-            JournalEvent(e);
+            return;
         }
 
-        _onEvent?.Invoke(e);
+        e = e with { Sequence = ++_eventSequence };
+        if (_store is null)
+        {
+            _events!.Publish(e);
+            return;
+        }
+
+        JournalEvent(e);
+        if (_events is not null)
+        {
+            _deferredEvents.Add(e);
+        }
     }
 
-    /// <summary>Builds the state event only when someone listens: this runs several times per task.</summary>
     private void EmitState(Instance record)
     {
-        if (_onEvent is { } onEvent)
+        if (Listened)
         {
-            onEvent(StateEvent(record));
+            Emit(StateEvent(record));
         }
     }
 
