@@ -65,7 +65,7 @@ internal static class DistributedRun
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
-        if (PlanStep.Load(env, settings.Plan) is not { } graph
+        if (PlanStep.Read(env, settings.Plan) is not { Graph: var graph } planFile
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
         {
             return ExitCodes.Invalid;
@@ -104,7 +104,7 @@ internal static class DistributedRun
         {
             RunId = runId,
             Graph = graph,
-            PlanText = await File.ReadAllTextAsync(planPath, cancellationToken),
+            PlanText = planFile.Text,
             PlanPath = settings.Plan,
             BaseDirectory = graph.Plan.BaseDirectory,
             Inputs = inputs,

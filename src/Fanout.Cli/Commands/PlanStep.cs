@@ -12,12 +12,19 @@ namespace Fanout.Cli.Commands;
 /// </summary>
 internal static class PlanStep
 {
+    /// <summary>A plan file read once and compiled (validated once), with the text that was read.</summary>
+    public sealed record PlanFile(TaskGraph Graph, string Text);
+
     /// <summary>The compiled plan, or null after printing every problem.</summary>
-    public static TaskGraph? Load(CliEnvironment env, string path)
+    public static TaskGraph? Load(CliEnvironment env, string path) => Read(env, path)?.Graph;
+
+    /// <summary>The compiled plan and its text, or null after printing every problem.</summary>
+    public static PlanFile? Read(CliEnvironment env, string path)
     {
         try
         {
-            return TaskGraph.Compile(PlanLoader.Load(env.LoaderPath(path)));
+            var graph = PlanLoader.Compile(env.LoaderPath(path), out var text);
+            return new PlanFile(graph, text);
         }
         catch (PlanException e)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fanout.Cli.Output;
 using Fanout.Cli.Storage;
 using Fanout.Providers;
+using Fanout.Providers.Pools;
 using Fanout.Providers.Workers;
 using Fanout.Storage;
 
@@ -123,7 +124,7 @@ internal static class RunCommand
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
-        if (PlanStep.Load(env, settings.Plan) is not { } graph
+        if (PlanStep.Read(env, settings.Plan) is not { Graph: var graph } planFile
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
         {
             return ExitCodes.Invalid;
@@ -202,8 +203,9 @@ internal static class RunCommand
             Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
-            PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
+            PlanText = planFile.Text,
             OutputDirectory = directory,
+            ProviderFacts = () => PoolReport.Facts(providers.Pools),
         };
         if (!settings.NoCache)
         {

@@ -83,6 +83,17 @@ public sealed record PoolUtilisation
     public double Utilisation { get; init; }
 }
 
+/// <summary>What the layers under the executors saw that no attempt did: a key pool re-routing a request or waiting
+/// out a 429 never fails the attempt, yet the run met that limit. Read once, when the report is built.</summary>
+public sealed record ProviderFacts
+{
+    /// <summary>429 responses absorbed below the attempts (added to <see cref="RunReport.RateLimited"/>).</summary>
+    public int RateLimited { get; init; }
+
+    /// <summary>Per key pool figures, as JSON (see <see cref="RunReport.Pools"/>); null when there are none.</summary>
+    public JsonElement? Pools { get; init; }
+}
+
 /// <summary>One row of the report: a task, or one item of a fan-out (<c>id[n]</c>).</summary>
 public sealed record TaskReport
 {
@@ -254,6 +265,10 @@ public sealed record RunReport
 
     /// <summary>Every task and fan-out item.</summary>
     public ImmutableArray<TaskReport> Tasks { get; init; } = [];
+
+    /// <summary>Key pools' figures (per key: alias, requests, 429s…), in the provider layer's shape; absent when the
+    /// run used none (see <see cref="ProviderFacts"/>).</summary>
+    public JsonElement? Pools { get; init; }
 
     /// <summary>Serializer settings for run.json: snake_case, lower-case enums, indented.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()

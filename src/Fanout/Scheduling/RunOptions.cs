@@ -36,6 +36,10 @@ public sealed record RunOptions
     /// publishes nothing, which is the fastest; the journal, when there is one, receives every event either way.</summary>
     public RunEventStream? Events { get; init; }
 
+    /// <summary>What the provider layer saw beneath the attempts (key pools), read once when the run ends so the report
+    /// is built in one place; null when there is no such layer.</summary>
+    public Func<ProviderFacts>? ProviderFacts { get; init; }
+
     /// <summary>Overrides the plan's <c>budget_usd</c>: once the run's cost reaches it, nothing new starts.</summary>
     public decimal? BudgetUsd { get; init; }
 

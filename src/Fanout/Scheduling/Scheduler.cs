@@ -147,11 +147,8 @@ public sealed partial class Scheduler
         var compensations = await RollBackAsync(status == RunStatus.Failed && _failurePolicy == FailurePolicy.Rollback);
         var finishedAt = _time.GetUtcNow();
         Emit(new RunFinished(finishedAt, status));
-        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning) with
-        {
-            BudgetUsd = _budget,
-            Compensations = compensations,
-        };
+        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning,
+            new ReportExtras(_budget, compensations, _options.ProviderFacts?.Invoke()));
         if (_store is not null)
         {
             JournalRunFinished(status, finishedAt, report.CostUsd);
