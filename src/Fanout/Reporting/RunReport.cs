@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Fanout;
 
@@ -277,12 +278,17 @@ public sealed record RunReport
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // The report and the events are source-generated; anything else written with these options (a provider
+        // layer's pool figures) falls back to reflection.
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ReportJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    private static JsonTypeInfo<RunReport> Info => (JsonTypeInfo<RunReport>)JsonOptions.GetTypeInfo(typeof(RunReport));
+
     /// <summary>run.json text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, Info);
 
     /// <summary>Reads run.json text.</summary>
     public static RunReport FromJson(string json) =>
-        JsonSerializer.Deserialize<RunReport>(json, JsonOptions) ?? throw new JsonException("empty report");
+        JsonSerializer.Deserialize(json, Info) ?? throw new JsonException("empty report");
 }
