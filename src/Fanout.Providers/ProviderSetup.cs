@@ -58,7 +58,7 @@ public static partial class ProviderSetup
 
     private static readonly string[] Types = ["openai", "anthropic", "simulated"];
     private static readonly string[] CommonFields = ["type", "model", "pricing"];
-    private static readonly string[] RemoteFields = ["api_key", "base_url", "simulate"];
+    private static readonly string[] RemoteFields = ["api_key", "api_key_env", "base_url", "simulate"];
 
     /// <summary>Builds the providers; throws <see cref="PlanException"/> for invalid provider configuration.</summary>
     public static ProviderSet Create(PlanDefinition plan, ProviderOptions options)
@@ -197,6 +197,7 @@ public static partial class ProviderSetup
             ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,
+            Secrets = [.. keys.Select(k => KeyValuePair.Create(k.Alias, k.Secret))],
         };
     }
 

@@ -188,6 +188,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
+        var redactor = PlanStep.Redactor(env, providers);
         var progress = new RunProgress();
         var live = human.IsTerminal && !settings.Plain;
         var log = live ? null : new PlainLog(human.Writer);
@@ -200,12 +201,12 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = PlanStep.Executors(providers, workers),
+            Executors = PlanStep.Executors(env, providers, workers, redactor),
             Store = store,
             Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
-            PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
+            PlanText = redactor.Redact(await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken)),
             OutputDirectory = directory,
             OnEvent = e =>
             {

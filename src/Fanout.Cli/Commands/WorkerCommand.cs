@@ -84,7 +84,7 @@ internal static class WorkerCommand
                 env.Error.WriteLine($"notice: {notice}");
             }
 
-            return new RunServices(PlanStep.Executors(providers, workers), providers);
+            return new RunServices(PlanStep.Executors(env, providers, workers, PlanStep.Redactor(env, providers)), providers);
         },
     };
 }
