@@ -19,6 +19,9 @@ public sealed record ProviderOptions
     /// <summary>Reads environment variables (for <c>${VAR}</c> key references); swappable in tests.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>The whole environment agent CLIs may inherit (see <c>inherit_env</c>); null: this process's.</summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+
     /// <summary>
     /// Serve every provider from the simulator with its latency model and count tokens with each model's tokenizer
     /// (<c>fanout estimate</c>): a prediction of the real run, with no network.

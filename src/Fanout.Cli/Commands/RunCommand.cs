@@ -137,7 +137,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
 
         // Before anything runs, so nobody mistakes simulated answers for real ones.
         foreach (var notice in providers.Notices.Concat(workers.Notices))

@@ -46,12 +46,11 @@ public sealed partial class ProcessExecutor(IReadOnlyDictionary<string, string>?
         var program = start.FileName;
         // Rendered before the start: a template error must not leave a started process waiting on its stdin.
         var stdinText = body.Stdin is { } template ? context.Render(template) : null;
-        if (Resolve(program, start) is not { } resolved)
+        if (!ProcessSession.Prepare(start, program))
         {
             throw new TaskFailedException($"cannot start '{program}': No such file or directory", retryable: false);
         }
 
-        ProcessSession.Prepare(start, resolved);
         using var process = new Process { StartInfo = start };
         try
         {
@@ -173,21 +172,6 @@ public sealed partial class ProcessExecutor(IReadOnlyDictionary<string, string>?
                 // The unsent buffer cannot be flushed any more; the pipe is closed regardless.
             }
         }
-    }
-
-    /// <summary>The program's full path (a name is looked up on the process's PATH), or null when there is none to run.</summary>
-    private static string? Resolve(string program, ProcessStartInfo start)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            var full = Path.GetFullPath(program, start.WorkingDirectory);
-            return File.Exists(full) ? full : null;
-        }
-
-        var path = start.Environment.TryGetValue("PATH", out var value) ? value : null;
-        return (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(candidate => File.Exists(candidate) && !Directory.Exists(candidate));
     }
 
     internal static string Tail(string text) => text.Length <= TailBytes ? text : "…" + text[^TailBytes..];

@@ -20,17 +20,39 @@ internal static class ProcessSession
     /// <summary>Whether tasks get a session of their own here (Linux with <c>setsid</c>; elsewhere the process tree is killed).</summary>
     public static bool Available => Setsid is not null;
 
-    /// <summary>Makes <paramref name="start"/> run <paramref name="program"/> in a new session, when possible.</summary>
-    public static void Prepare(ProcessStartInfo start, string program)
+    /// <summary>Makes <paramref name="start"/> run <paramref name="program"/> in a new session, when possible; false
+    /// when there is no such program (a name is looked up on the PATH the process will get).</summary>
+    public static bool Prepare(ProcessStartInfo start, string program)
     {
         if (Setsid is null)
         {
             start.FileName = program;
-            return;
+            return true;
+        }
+
+        // Resolved here: once setsid runs, a missing program would only be its exit code 127.
+        if (Resolve(program, start) is not { } resolved)
+        {
+            return false;
         }
 
         start.FileName = Setsid;
-        start.ArgumentList.Insert(0, program);
+        start.ArgumentList.Insert(0, resolved);
+        return true;
+    }
+
+    private static string? Resolve(string program, ProcessStartInfo start)
+    {
+        if (program.Contains('/', StringComparison.Ordinal))
+        {
+            var full = Path.GetFullPath(program, start.WorkingDirectory.Length > 0 ? start.WorkingDirectory : Environment.CurrentDirectory);
+            return File.Exists(full) ? full : null;
+        }
+
+        var path = start.Environment.TryGetValue("PATH", out var value) ? value : null;
+        return (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, program))
+            .FirstOrDefault(candidate => File.Exists(candidate) && !Directory.Exists(candidate));
     }
 
     /// <summary>SIGKILLs <paramref name="process"/> and every process in its session, until a scan finds none (a
