@@ -174,6 +174,8 @@ public sealed class ProcessSecretTests : IDisposable
         // The plain log prints the task's start; the pid files are written right after, by the task itself.
         await fanout.LineAsync(l => l.Contains("started busy", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var pids = await PidsAsync("sh.pid", "bg.pid");
+        // The task leads a session of its own, and its background child is in it: what the kill must empty.
+        Assert.Equal(pids.Values.Order(), Fanout.Execution.ProcessSession.Members(pids["sh.pid"]).Order());
 
         using (var interrupt = Process.Start("kill", ["-INT", fanout.Id.ToString(CultureInfo.InvariantCulture)])!)
         {
