@@ -102,9 +102,15 @@ internal static class PlanStep
         return null;
     }
 
-    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>
-    public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
-        ExecutorRegistry.CreateDefault().With(new ProcessExecutor()).With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
+    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike), their results and
+    /// failures passed through <paramref name="redactor"/>.</summary>
+    public static ExecutorRegistry Executors(CliEnvironment env, ProviderSet providers, WorkerSet workers, Redactor redactor) =>
+        redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers))
+            .With(new ImageExecutor(providers)).With(new AgentExecutor(workers)));
+
+    /// <summary>The run's one redactor: every configured key and every secret-named variable of the environment.</summary>
+    public static Redactor Redactor(CliEnvironment env, ProviderSet providers) =>
+        new(providers.Secrets.Concat(Fanout.Redactor.SecretVariables(env.Variables)));
 
     /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)

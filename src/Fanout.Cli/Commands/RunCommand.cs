@@ -138,7 +138,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
 
         // Before anything runs, so nobody mistakes simulated answers for real ones.
         foreach (var notice in providers.Notices.Concat(workers.Notices))
@@ -189,6 +189,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
+        var redactor = PlanStep.Redactor(env, providers);
         var options = new RunOptions
         {
             RunId = runId,
@@ -198,12 +199,12 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = PlanStep.Executors(providers, workers),
+            Executors = PlanStep.Executors(env, providers, workers, redactor),
             Store = store,
             Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
-            PlanText = planFile.Text,
+            PlanText = redactor.Redact(planFile.Text),
             OutputDirectory = directory,
             ProviderFacts = () => PoolReport.Facts(providers.Pools),
         };
