@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Fanout.Plans.Reading;
 using Fanout.Plans.Yaml;
 
@@ -15,19 +16,39 @@ public static class PlanLoader
     public static PlanDefinition Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string text;
         var fullPath = Path.GetFullPath(path);
+        return Parse(Read(path, fullPath, "plan file"), path, Path.GetDirectoryName(fullPath));
+    }
+
+    /// <summary>
+    /// The <c>providers:</c> of a file holding only that section (<c>--providers FILE</c>: a key pool, say), read and
+    /// checked as a plan's would be, with that file's own lines in diagnostics.
+    /// </summary>
+    /// <param name="path">A .yaml, .yml or .json file.</param>
+    public static ImmutableArray<ProviderDefinition> LoadProviders(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fullPath = Path.GetFullPath(path);
+        var text = Read(path, fullPath, "providers file");
+        var ctx = new ReadContext(path, Path.GetDirectoryName(fullPath)!);
+        var root = NodeReader.Read(text, path, ctx.Diagnostics, IsJson(path));
+        var providers = PlanReader.ReadProvidersFile(root, ctx);
+        return ctx.Diagnostics.Count > 0 ? throw new PlanException(Order(ctx.Diagnostics, path)) : providers;
+    }
+
+    private static string Read(string path, string fullPath, string what)
+    {
         try
         {
-            text = File.ReadAllText(fullPath);
+            return InputFile.ReadText(fullPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new PlanException($"cannot read plan file '{path}' ({FileValues.Reason(e, fullPath)})");
+            throw new PlanException($"cannot read {what} '{path}' ({e.Message})");
         }
-
-        return Parse(text, path, Path.GetDirectoryName(fullPath));
     }
+
+    private static bool IsJson(string fileName) => Path.GetExtension(fileName).Equals(".json", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses plan text; <paramref name="fileName"/> labels locations, <paramref name="baseDirectory"/> resolves relative paths.</summary>
     /// <param name="text">YAML or JSON (JSON when <paramref name="fileName"/> ends in .json).</param>
@@ -38,8 +59,7 @@ public static class PlanLoader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var ctx = new ReadContext(fileName, Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory));
-        var json = Path.GetExtension(fileName).Equals(".json", StringComparison.OrdinalIgnoreCase);
-        var root = NodeReader.Read(text, fileName, ctx.Diagnostics, json);
+        var root = NodeReader.Read(text, fileName, ctx.Diagnostics, IsJson(fileName));
         var plan = PlanReader.Read(root, ctx);
 
         // A file that could not be parsed has no plan worth validating further.

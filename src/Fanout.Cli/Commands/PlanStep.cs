@@ -76,23 +76,15 @@ internal static class PlanStep
             return plan;
         }
 
-        var full = env.FullPath(path);
         try
         {
-            // Appended, not prepended, so that line numbers in errors are the file's own.
-            var text = File.ReadAllText(full) + "\nname: providers\ntasks: [{ id: providers_file, prompt: none }]\n";
-            return plan with { Providers = PlanLoader.Parse(text, full, Path.GetDirectoryName(full)).Providers };
+            return plan with { Providers = PlanLoader.LoadProviders(env.LoaderPath(path)) };
         }
         catch (PlanException e)
         {
             WriteDiagnostics(env.Error, e);
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            env.Error.WriteLine($"{path}: error: cannot read the providers file: {e.Message}");
-        }
-
-        return null;
     }
 
     /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>

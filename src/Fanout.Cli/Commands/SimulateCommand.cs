@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Fanout.Plans;
 using Fanout.Simulator;
 
 namespace Fanout.Cli.Commands;
@@ -21,14 +22,18 @@ internal static class SimulateCommand
         var options = new SimulatorOptions();
         if (configPath is not null)
         {
-            var path = env.FullPath(configPath);
-            if (!File.Exists(path))
+            string text;
+            try
             {
-                await env.Error.WriteLineAsync($"fanout: config file not found: {configPath}");
+                text = InputFile.ReadText(env.FullPath(configPath));
+            }
+            catch (InputFileException e)
+            {
+                await env.Error.WriteLineAsync($"fanout: cannot read the config file '{configPath}' ({e.Message})");
                 return ExitCodes.Invalid;
             }
 
-            options = SimulatorConfig.Read(await File.ReadAllTextAsync(path, cancellationToken), configPath, out var problems);
+            options = SimulatorConfig.Read(text, configPath, out var problems);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)

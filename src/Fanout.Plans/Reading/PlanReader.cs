@@ -115,6 +115,29 @@ internal static class PlanReader
         return plan;
     }
 
+    /// <summary>A file holding only <c>providers:</c> (what <c>--providers</c> names).</summary>
+    public static ImmutableArray<ProviderDefinition> ReadProvidersFile(Node? root, ReadContext ctx)
+    {
+        if (root is not MappingNode map)
+        {
+            if (root is not null || ctx.Diagnostics.Count == 0)
+            {
+                ctx.Diagnostics.Add(new($"a providers file must be an object (a mapping) with 'providers', got {root?.TypeName ?? "nothing"}", root?.Location ?? new SourceLocation(ctx.File, 1, 1)));
+            }
+
+            return [];
+        }
+
+        ctx.CheckFields(map, ["$schema", "providers"], "");
+        if (map["providers"] is not { } providers)
+        {
+            ctx.Error("a providers file needs 'providers': a mapping of provider names to their settings", map);
+            return [];
+        }
+
+        return ctx.Mapping(providers, "providers") is { } providerMap ? [.. ReadProviders(providerMap, ctx)] : [];
+    }
+
     private static IEnumerable<InputDefinition> ReadInputs(MappingNode map, ReadContext ctx)
     {
         foreach (var (key, value) in map.Entries)

@@ -146,14 +146,13 @@ internal sealed class ReadContext(string file, string baseDirectory)
     /// <summary>A file next to the plan, as text; null with a diagnostic at <paramref name="at"/> when it cannot be read.</summary>
     public string? ReadText(string relative, Node at, string what)
     {
-        var path = Path.GetFullPath(relative, BaseDirectory);
         try
         {
-            return System.IO.File.ReadAllText(path);
+            return InputFile.ReadText(Path.GetFullPath(relative, BaseDirectory));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            Error($"{what}: cannot read '{relative}' ({FileValues.Reason(e, path)})", at);
+            Error($"{what}: cannot read '{relative}' ({e.Message})", at);
             return null;
         }
     }
