@@ -30,7 +30,7 @@ internal static class PlanCommand
             Arity = ArgumentArity.ZeroOrMore,
             DefaultValueFactory = _ => [],
         };
-        var repairs = new Option<int>("--repairs") { Description = "How many times a rejected answer goes back to the model with the reasons", DefaultValueFactory = _ => 2, HelpName = "N" };
+        var repairs = new Option<int>("--repairs") { Description = "How many times a rejected answer goes back to the model with the reasons", DefaultValueFactory = _ => 2, HelpName = "N" }.Between(0, 100);
         var command = new Command("plan", "Ask an orchestrator model to split GOAL into worker tasks and write them as a validated plan. Exit 0 written, 2 rejected")
         {
             goal, workers, output, provider, model, config, answer, workerCommands, repairs,

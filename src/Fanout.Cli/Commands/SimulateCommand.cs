@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Net.Sockets;
 using Fanout.Plans;
 using Fanout.Simulator;
@@ -10,7 +11,7 @@ internal static class SimulateCommand
 {
     public static Command Create(CliEnvironment env)
     {
-        var port = new Option<int>("--port", "-p") { Description = "Port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 8089, HelpName = "PORT" };
+        var port = new Option<int>("--port", "-p") { Description = "Port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 8089, HelpName = "PORT" }.Between(IPEndPoint.MinPort, IPEndPoint.MaxPort);
         var config = new Option<string?>("--config", "-c") { Description = "YAML file: keys with rpm/tpm/itpm/otpm, models (latency), faults (rate, kinds, script)", HelpName = "FILE" };
         var command = new Command("simulate", "Serve a simulated OpenAI and Anthropic API on 127.0.0.1 (chat, messages, images) with per-key limits and faults") { port, config };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, parse.GetValue(port), parse.GetValue(config), cancellationToken));

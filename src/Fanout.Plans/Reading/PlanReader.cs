@@ -48,7 +48,7 @@ internal static class PlanReader
 
         if (map["concurrency"] is { } concurrency)
         {
-            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1) };
+            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1, max: PlanLimits.MaxConcurrency) };
         }
 
         if (map["on_failure"] is { } onFailure)
@@ -56,7 +56,7 @@ internal static class PlanReader
             plan = plan with { OnFailure = ctx.Enum(onFailure, "on_failure", FailurePolicies) ?? FailurePolicy.Continue };
         }
 
-        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0) is { } usd)
+        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0, (double)PlanLimits.MaxBudgetUsd) is { } usd)
         {
             plan = plan with { BudgetUsd = (decimal)usd };
         }
@@ -311,7 +311,7 @@ internal static class PlanReader
 
             // An invalid size is reported here, with its location; the pool still exists so tasks using it do not
             // also get "undeclared pool" errors.
-            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ") ?? 1;
+            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ", PlanLimits.MaxConcurrency) ?? 1;
         }
 
         return pools.ToImmutable();

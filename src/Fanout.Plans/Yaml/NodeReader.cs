@@ -119,9 +119,9 @@ internal static class NodeReader
                     var frame = _stack.Pop();
                     var done = frame.Container;
                     _open.Remove(done);
-                    if (done is MappingNode mapping && !ApplyMergeKeys(mapping, e))
+                    if (done is MappingNode mapping)
                     {
-                        return false;
+                        ApplyMergeKeys(mapping);
                     }
 
                     done.Size = _values - frame.ValuesBefore;
@@ -245,14 +245,14 @@ internal static class NodeReader
 
         /// <summary>
         /// YAML's merge key: <c>&lt;&lt;: *defaults</c> (or a list of aliases) copies the entries the mapping does not
-        /// set itself, so tasks can share settings through an anchor. False (after a diagnostic) past the size limit.
+        /// set itself, so tasks can share settings through an anchor. (The copies were counted as the alias was.)
         /// </summary>
-        private bool ApplyMergeKeys(MappingNode mapping, ParsingEvent at)
+        private void ApplyMergeKeys(MappingNode mapping)
         {
             var index = mapping.Entries.FindIndex(e => e.Key.Value == MergeKey);
             if (index < 0)
             {
-                return true;
+                return;
             }
 
             var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
@@ -278,18 +278,12 @@ internal static class NodeReader
                         if (own.Add(entry.Key.Value))
                         {
                             mapping.Entries.Insert(index + inserted++, entry);
-                            if (!Count(1 + entry.Value.Size, at))
-                            {
-                                return false;
-                            }
                         }
                     }
                 }
 
                 index = mapping.Entries.FindIndex(index, e => e.Key.Value == MergeKey);
             }
-
-            return true;
         }
     }
 
