@@ -91,12 +91,22 @@ internal static class PlanStep
     public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
         ExecutorRegistry.CreateDefault().With(new ProcessExecutor()).With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
 
-    /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
+    /// <summary>The most problems printed; past that, a count. The first few are what gets fixed first anyway.</summary>
+    public const int ListedProblems = 50;
+
+    /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a
+    /// location), the first <see cref="ListedProblems"/> of them, then how many more there are.</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)
     {
-        foreach (var diagnostic in exception.Diagnostics)
+        foreach (var diagnostic in exception.Diagnostics.Take(ListedProblems))
         {
             writer.WriteLine(diagnostic.ToString());
+        }
+
+        if (exception.Diagnostics.Count > ListedProblems)
+        {
+            var more = exception.Diagnostics.Count - ListedProblems;
+            writer.WriteLine($"… and {more} more problem{(more == 1 ? "" : "s")} ({exception.Diagnostics.Count} in all)");
         }
     }
 }

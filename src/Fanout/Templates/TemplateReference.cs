@@ -79,8 +79,9 @@ internal static partial class TemplateScanner
         && token is not ("this" or "true" or "false" or "null" or "undefined")
         && !token.StartsWith("this.", StringComparison.Ordinal);
 
+    /// <summary>One mustache, <c>{{…}}</c> or <c>{{{…}}}</c>; <c>body</c> is what is inside.</summary>
     [GeneratedRegex(@"\{\{\{?(?<body>.*?)\}?\}\}", RegexOptions.Singleline)]
-    private static partial Regex Mustache();
+    internal static partial Regex Mustache();
 
     /// <summary>Tokens of a mustache: string literals, a subexpression's helper name with its <c>(</c> (so it is never
     /// taken for a path), and everything else split on spaces and parentheses.</summary>
