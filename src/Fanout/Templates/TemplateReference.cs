@@ -56,7 +56,8 @@ internal static partial class TemplateScanner
             var guarded = blocks.Count > 0 || opens;
             var inBlockScope = blocks.Any(b => b is "each" or "with");
             var isHelper = opens || tokens.Count > 1 || InlineHelpers.Contains(tokens[0]);
-            foreach (var token in isHelper ? tokens.Skip(1) : tokens)
+            // A block's parameters (as |item i|) name values; they are not paths to resolve.
+            foreach (var token in (isHelper ? tokens.Skip(1) : tokens).TakeWhile(t => !opens || t != "as"))
             {
                 var value = token.Contains('=', StringComparison.Ordinal) ? token[(token.IndexOf('=', StringComparison.Ordinal) + 1)..] : token;
                 if (IsPath(value))
