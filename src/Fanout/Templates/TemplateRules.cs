@@ -307,7 +307,9 @@ internal static class TemplateRules
             }
         }
 
-        var written = match.Value.Length > 40 ? match.Value[..37] + "…" : match.Value;
+        // One line, however the mustache was written: a diagnostic is one line.
+        var written = match.Value.ReplaceLineEndings(" ");
+        written = written.Length > 40 ? written[..37] + "…" : written;
         return $"at line {line}, column {match.Index - lineStart + 1} of the template ('{written}'): {problem}";
     }
 }
