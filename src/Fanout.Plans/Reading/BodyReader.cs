@@ -121,12 +121,12 @@ internal static partial class BodyReader
 
         if (map["temperature"] is { } temperature)
         {
-            body = body with { Temperature = ctx.Number(temperature, "temperature", 0, prefix) };
+            body = body with { Temperature = ctx.Number(temperature, "temperature", 0, PlanLimits.MaxTemperature, prefix) };
         }
 
         if (map["max_tokens"] is { } maxTokens)
         {
-            body = body with { MaxTokens = ctx.Int(maxTokens, "max_tokens", 1, prefix) };
+            body = body with { MaxTokens = ctx.Int(maxTokens, "max_tokens", 1, prefix, PlanLimits.MaxTokens) };
         }
 
         if (map["output"] is { } output)

@@ -48,7 +48,7 @@ internal static partial class PlanReader
 
         if (map["concurrency"] is { } concurrency)
         {
-            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1) };
+            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1, max: PlanLimits.MaxConcurrency) };
         }
 
         if (map["on_failure"] is { } onFailure)
@@ -56,7 +56,7 @@ internal static partial class PlanReader
             plan = plan with { OnFailure = ctx.Enum(onFailure, "on_failure", FailurePolicies) ?? FailurePolicy.Continue };
         }
 
-        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0) is { } usd)
+        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0, (double)PlanLimits.MaxBudgetUsd) is { } usd)
         {
             plan = plan with { BudgetUsd = (decimal)usd };
         }
@@ -113,6 +113,29 @@ internal static partial class PlanReader
         CheckProviderNames(plan, map, ctx);
         CheckWorkerNames(plan, ctx);
         return plan;
+    }
+
+    /// <summary>A file holding only <c>providers:</c> (what <c>--providers</c> names).</summary>
+    public static ImmutableArray<ProviderDefinition> ReadProvidersFile(Node? root, ReadContext ctx)
+    {
+        if (root is not MappingNode map)
+        {
+            if (root is not null || ctx.Diagnostics.Count == 0)
+            {
+                ctx.Diagnostics.Add(new($"a providers file must be an object (a mapping) with 'providers', got {root?.TypeName ?? "nothing"}", root?.Location ?? new SourceLocation(ctx.File, 1, 1)));
+            }
+
+            return [];
+        }
+
+        ctx.CheckFields(map, ["$schema", "providers"], "");
+        if (map["providers"] is not { } providers)
+        {
+            ctx.Error("a providers file needs 'providers': a mapping of provider names to their settings", map);
+            return [];
+        }
+
+        return ctx.Mapping(providers, "providers") is { } providerMap ? [.. ReadProviders(providerMap, ctx)] : [];
     }
 
     private static IEnumerable<InputDefinition> ReadInputs(MappingNode map, ReadContext ctx)
@@ -318,7 +341,7 @@ internal static partial class PlanReader
 
             // An invalid size is reported here, with its location; the pool still exists so tasks using it do not
             // also get "undeclared pool" errors.
-            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ") ?? 1;
+            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ", PlanLimits.MaxConcurrency) ?? 1;
         }
 
         return pools.ToImmutable();
