@@ -209,7 +209,28 @@ internal static class AnthropicEndpoint
             ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
         });
 
-    private static MessagesRequest Parse(JsonElement root, SimulatorState state)
+    /// <summary><c>POST /v1/messages/count_tokens</c>: the input tokens the same request would be metered and billed for.</summary>
+    public static async Task CountTokens(HttpContext context, SimulatorState state)
+    {
+        if (state.Authenticate(context.Request) is null)
+        {
+            await Error(context, 401, "authentication_error", "invalid x-api-key");
+            return;
+        }
+
+        try
+        {
+            using var document = await Wire.Body(context);
+            var request = Parse(document.RootElement, state, countOnly: true);
+            await HttpWrite.Json(context, 200, new JsonObject { ["input_tokens"] = SimulatorState.EstimateTokens(request.Messages, request.Options) });
+        }
+        catch (Exception e) when (Wire.Refusal(e) is { } refusal)
+        {
+            await Wire.Refuse(context, refusal);
+        }
+    }
+
+    private static MessagesRequest Parse(JsonElement root, SimulatorState state, bool countOnly = false)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -217,7 +238,7 @@ internal static class AnthropicEndpoint
         }
 
         var model = Wire.String(root, "model") ?? throw RequestException.Invalid("model: Field required");
-        var max = Wire.Whole(root, "max_tokens", 1, Wire.MaxOutputTokens) ?? throw RequestException.Invalid("max_tokens: Field required");
+        var max = Wire.Whole(root, "max_tokens", 1, Wire.MaxOutputTokens) ?? (countOnly ? 1 : throw RequestException.Invalid("max_tokens: Field required"));
         if (!Wire.Serves(state.Options.Simulation, model))
         {
             throw new RequestException(404, $"model: {model}");

@@ -207,7 +207,7 @@ internal static class OpenAIEndpoint
     }
 
     /// <summary>Writes the <c>x-ratelimit-*</c> headers of the key's configured limits.</summary>
-    private static void Headers(HttpContext context, KeyLimiter limiter)
+    internal static void Headers(HttpContext context, KeyLimiter limiter)
     {
         var headers = context.Response.Headers;
         if (limiter.Requests is { } requests)

@@ -40,12 +40,21 @@ internal static partial class ProviderErrors
     {
         var detail = Scrub(ProviderMessage(body) ?? fallback, key.Secret);
         var message = status == 0 ? $"{provider} request failed: {detail}" : $"{provider} HTTP {status}: {detail}";
+        // The provider's own word on retrying (x-should-retry, which the official SDKs obey too) wins over the status.
+        var retryable = header?.Invoke("x-should-retry") switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => status is 0 or 408 or 409 or >= 500,
+        };
         return status switch
         {
             429 => new RateLimitedException(message, header is null ? null : RateHeaders.RetryAfter(header, now: null)),
             401 => new KeyRejectedException($"{provider} HTTP 401 (key '{key.Alias}'): {detail}"),
             400 when ContextWindowException.Matches(ErrorCode(body), detail) => new ContextWindowException(message),
-            _ => new TaskFailedException(message, retryable: status is 0 or 408 or 409 or >= 500),
+            // Refusals of the key's rights or of the request itself: the same request fails the same way again.
+            400 or 403 or 404 or 422 => new TaskFailedException($"{provider} HTTP {status} (key '{key.Alias}'): {detail}", retryable: false),
+            _ => new TaskFailedException(message, retryable),
         };
     }
 
