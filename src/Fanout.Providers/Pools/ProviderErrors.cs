@@ -7,8 +7,9 @@ namespace Fanout.Providers.Pools;
 /// <summary>
 /// Turns a provider's failures into the task failures the key pool and the scheduler act on, the same way for every
 /// SDK: 429 is a <see cref="RateLimitedException"/> (with the server's wait), 401 disables the key, a 400 about the
-/// context window may fall back; 408, 409, 5xx, network errors and timeouts may get better by retrying, other
-/// statuses will not. The provider's own message is kept (it says what is wrong), scrubbed of the key and of
+/// context window may fall back, other refusals of the request or the key's rights (400, 403, 404, 422) are
+/// permanent and name the key's alias; otherwise the provider's <c>x-should-retry</c> decides when the SDK keeps
+/// headers, else 408, 409, 5xx, network errors and timeouts may get better by retrying and other statuses will not. The provider's own message is kept (it says what is wrong), scrubbed of the key and of
 /// anything key-shaped: OpenAI's 401 message quotes part of the key.
 /// </summary>
 internal static partial class ProviderErrors
