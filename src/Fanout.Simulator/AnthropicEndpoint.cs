@@ -271,6 +271,12 @@ internal static class AnthropicEndpoint
             throw RequestException.Invalid("messages: at least one message is required");
         }
 
+        if (Wire.UnansweredResult(list) is { } orphan)
+        {
+            throw RequestException.Invalid(
+                $"messages: unexpected `tool_use_id` found in `tool_result` blocks: {orphan}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.");
+        }
+
         var options = new ChatOptions
         {
             ModelId = model,

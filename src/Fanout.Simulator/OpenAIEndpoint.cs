@@ -264,6 +264,12 @@ internal static class OpenAIEndpoint
             throw RequestException.Invalid("[] is too short - 'messages'", "messages");
         }
 
+        if (Wire.UnansweredResult(list) is { } orphan)
+        {
+            throw RequestException.Invalid(
+                $"Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id '{orphan}').", "messages");
+        }
+
         var maxTokens = Wire.Whole(root, "max_completion_tokens", 1, Wire.MaxOutputTokens) ?? Wire.Whole(root, "max_tokens", 1, Wire.MaxOutputTokens);
         var options = new ChatOptions
         {

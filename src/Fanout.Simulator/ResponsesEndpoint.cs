@@ -146,6 +146,11 @@ internal static class ResponsesEndpoint
             throw RequestException.Invalid("'input' is empty: give at least one message", "input");
         }
 
+        if (Wire.UnansweredResult(messages) is { } orphan)
+        {
+            throw RequestException.Invalid($"No tool call found for function call output with call_id {orphan}.", "input");
+        }
+
         var options = new ChatOptions
         {
             ModelId = model,

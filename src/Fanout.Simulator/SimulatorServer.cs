@@ -63,11 +63,16 @@ public sealed class SimulatorServer : IAsyncDisposable
     private static async Task Guard(HttpContext context, RequestDelegate next)
     {
         var id = "req_" + Guid.NewGuid().ToString("N")[..24];
-        context.Response.Headers["x-request-id"] = id;
-        if (Wire.ApiOf(context.Request) == Api.Anthropic)
+        void Identify()
         {
-            context.Response.Headers["request-id"] = id;
+            context.Response.Headers["x-request-id"] = id;
+            if (Wire.ApiOf(context.Request) == Api.Anthropic)
+            {
+                context.Response.Headers["request-id"] = id;
+            }
         }
+
+        Identify();
 
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
@@ -89,7 +94,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             }
 
             context.Response.Clear();
-            context.Response.Headers["x-request-id"] = id;
+            Identify();
             await Wire.Error(context, Wire.ApiOf(context.Request), 500, "The server had an error while processing your request (simulator fault, not a simulated one).");
         }
     }

@@ -182,6 +182,25 @@ internal static class Wire
 
     private static readonly JsonElement EmptySchema = JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement.Clone();
 
+    /// <summary>The first tool result that answers no call made earlier in the conversation (providers refuse those), or null.</summary>
+    public static string? UnansweredResult(IEnumerable<ChatMessage> messages)
+    {
+        var calls = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var content in messages.SelectMany(m => m.Contents))
+        {
+            if (content is FunctionCallContent call)
+            {
+                calls.Add(call.CallId);
+            }
+            else if (content is FunctionResultContent result && !calls.Contains(result.CallId))
+            {
+                return result.CallId;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether a model is served: the configured model names, or any when none is configured or <c>*</c> is.</summary>
     public static bool Serves(SimulationSettings settings, string model) =>
         settings.Models.Count == 0 || settings.Models.ContainsKey(SimulationSettings.AnyModel) || settings.Models.ContainsKey(model);

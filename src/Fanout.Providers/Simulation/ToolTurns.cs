@@ -19,7 +19,8 @@ internal static class ToolTurns
     /// entry per assistant turn. An entry is a list of calls (<c>{"tool": name, "arguments": {...}}</c>, or just the
     /// tool's name; left-out arguments are sampled) or a string, the final answer's text. The entry used is the one
     /// at the number of assistant messages already in the conversation; past the end, the model answers (text, or
-    /// JSON when a schema is asked for), so the script also says when to stop.
+    /// JSON when a schema is asked for), so the script also says when to stop. A request that declares no tools
+    /// takes only text entries from a script.
     /// </summary>
     public const string ScriptMarker = "sim-script:";
 
@@ -34,7 +35,10 @@ internal static class ToolTurns
         if (Script(messages) is { } script)
         {
             var index = messages.Count(m => m.Role == ChatRole.Assistant);
-            return index < script.Count ? Scripted(script[index], tools, random) : default;
+            var entry = index < script.Count ? script[index] : (JsonElement?)null;
+            // A request without tools cannot call any: agent CLIs send side requests (titles, summaries) that
+            // quote the user's prompt, script included, and those are answered as usual unless the entry is text.
+            return entry is not { } e || (tools.Count == 0 && e.ValueKind != JsonValueKind.String) ? default : Scripted(e, tools, random);
         }
 
         if (tools.Count == 0 || options?.ToolMode is NoneChatToolMode)

@@ -34,6 +34,17 @@ public class SimulatedToolCallTests
         Assert.Equal(ChatFinishReason.Stop, second.FinishReason);
     }
 
+    [Fact]
+    public void A_request_without_tools_answers_as_usual_despite_a_script_of_calls_but_takes_its_text()
+    {
+        var quoting = Answer([new(ChatRole.User, """title for: sim-script: [[{"tool":"search"}]]""")], new ChatOptions());
+        var text = Answer([new(ChatRole.User, """sim-script: ["Exactly this."]""")], new ChatOptions());
+
+        Assert.Equal(ChatFinishReason.Stop, quoting.FinishReason);
+        Assert.False(string.IsNullOrWhiteSpace(quoting.Text));
+        Assert.Equal("Exactly this.", text.Text);
+    }
+
     [Theory]
     [InlineData("""sim-script: [[{"tool":"delete_everything"}]]""", "delete_everything")]
     [InlineData("sim-script: [[{\"tool\": ", "not valid JSON")]

@@ -218,6 +218,8 @@ public class EndpointTests
     [InlineData(false, """{"model":"m","messages":"hi"}""", 400, "messages")]
     [InlineData(false, """{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"array","minItems":100000000}}}}""", 400, "minItems")]
     [InlineData(false, "not json", 400, "parse")]
+    [InlineData(false, """{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"tool","tool_call_id":"call_x","content":"r"}]}""", 400, "call_x")]
+    [InlineData(true, """{"model":"m","max_tokens":10,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_x","content":"r"}]}]}""", 400, "toolu_x")]
     [InlineData(true, """{"model":"m","max_tokens":10,"messages":[]}""", 400, "messages")]
     [InlineData(true, """{"model":"gpt-9","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}""", 404, "gpt-9")]
     [InlineData(true, """{"model":"m","max_tokens":-1,"messages":[{"role":"user","content":"hi"}]}""", 400, "max_tokens")]
