@@ -8,7 +8,7 @@ namespace Fanout.Simulator;
 /// <summary>
 /// <c>POST /v1/responses</c>, the basic OpenAI Responses API: <c>input</c> (a string or message, function-call and
 /// function-call-output items), <c>instructions</c>, <c>max_output_tokens</c>, <c>text.format</c> (json_schema,
-/// json_object), function <c>tools</c> with <c>tool_choice</c>; answered whole (no streaming, nothing stored).
+/// json_object), function <c>tools</c> with <c>tool_choice</c>, <c>stream</c>; nothing is stored.
 /// </summary>
 internal static class ResponsesEndpoint
 {
@@ -24,10 +24,12 @@ internal static class ResponsesEndpoint
         string model;
         List<ChatMessage> messages;
         ChatOptions options;
+        bool stream;
         try
         {
             using var document = await Wire.Body(context);
             (model, messages, options) = Parse(document.RootElement, state);
+            stream = Wire.Bool(document.RootElement, "stream") == true;
         }
         catch (Exception e) when (Wire.Refusal(e) is { } refusal)
         {
@@ -78,7 +80,7 @@ internal static class ResponsesEndpoint
                 ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = response.Text, ["annotations"] = new JsonArray() }),
             });
         var truncated = response.FinishReason == ChatFinishReason.Length;
-        await HttpWrite.Json(context, 200, new JsonObject
+        var body = new JsonObject
         {
             ["id"] = "resp_" + response.ResponseId,
             ["object"] = "response",
@@ -100,7 +102,81 @@ internal static class ResponsesEndpoint
                 ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
                 ["total_tokens"] = (usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0),
             },
-        });
+        };
+        if (stream)
+        {
+            await Stream(context, body);
+            return;
+        }
+
+        await HttpWrite.Json(context, 200, body);
+    }
+
+    /// <summary>
+    /// The response as the Responses API streams it: <c>response.created</c>, per output item its added/done events
+    /// around the pieces (<c>response.output_text.delta</c> for a message's text, <c>response.function_call_arguments.delta</c>
+    /// for a call's arguments), then <c>response.completed</c> (or <c>response.incomplete</c>) with the whole response.
+    /// </summary>
+    private static async Task Stream(HttpContext context, JsonObject response)
+    {
+        HttpWrite.StartEvents(context);
+        var sequence = 0;
+        async Task Send(string type, JsonObject data)
+        {
+            data["type"] = type;
+            data["sequence_number"] = sequence++;
+            await HttpWrite.Event(context, type, data.ToJsonString());
+        }
+
+        var output = (JsonArray)response["output"]!;
+        var started = (JsonObject)response.DeepClone();
+        started["status"] = "in_progress";
+        started["output"] = new JsonArray();
+        started["usage"] = null;
+        await Send("response.created", new JsonObject { ["response"] = started.DeepClone() });
+        await Send("response.in_progress", new JsonObject { ["response"] = started });
+        for (var i = 0; i < output.Count; i++)
+        {
+            var item = (JsonObject)output[i]!;
+            var id = item["id"]!.GetValue<string>();
+            var empty = (JsonObject)item.DeepClone();
+            empty["status"] = "in_progress";
+            if (item["type"]!.GetValue<string>() == "message")
+            {
+                var text = item["content"]![0]!["text"]!.GetValue<string>();
+                empty["content"] = new JsonArray();
+                await Send("response.output_item.added", new JsonObject { ["output_index"] = i, ["item"] = empty });
+                var part = new JsonObject { ["type"] = "output_text", ["text"] = "", ["annotations"] = new JsonArray() };
+                await Send("response.content_part.added", new JsonObject { ["item_id"] = id, ["output_index"] = i, ["content_index"] = 0, ["part"] = part });
+                foreach (var piece in SimulatorState.Pieces(text))
+                {
+                    await Send("response.output_text.delta", new JsonObject { ["item_id"] = id, ["output_index"] = i, ["content_index"] = 0, ["delta"] = piece });
+                }
+
+                await Send("response.output_text.done", new JsonObject { ["item_id"] = id, ["output_index"] = i, ["content_index"] = 0, ["text"] = text });
+                await Send("response.content_part.done", new JsonObject
+                {
+                    ["item_id"] = id, ["output_index"] = i, ["content_index"] = 0, ["part"] = item["content"]![0]!.DeepClone(),
+                });
+            }
+            else
+            {
+                var arguments = item["arguments"]!.GetValue<string>();
+                empty["arguments"] = "";
+                await Send("response.output_item.added", new JsonObject { ["output_index"] = i, ["item"] = empty });
+                foreach (var piece in SimulatorState.Pieces(arguments))
+                {
+                    await Send("response.function_call_arguments.delta", new JsonObject { ["item_id"] = id, ["output_index"] = i, ["delta"] = piece });
+                }
+
+                await Send("response.function_call_arguments.done", new JsonObject { ["item_id"] = id, ["output_index"] = i, ["arguments"] = arguments });
+            }
+
+            await Send("response.output_item.done", new JsonObject { ["output_index"] = i, ["item"] = item.DeepClone() });
+        }
+
+        var status = response["status"]!.GetValue<string>();
+        await Send(status == "incomplete" ? "response.incomplete" : "response.completed", new JsonObject { ["response"] = response });
     }
 
     private static (string Model, List<ChatMessage> Messages, ChatOptions Options) Parse(JsonElement root, SimulatorState state)
@@ -114,11 +190,6 @@ internal static class ResponsesEndpoint
         if (!Wire.Serves(state.Options.Simulation, model))
         {
             throw new RequestException(404, $"The model `{model}` does not exist or you do not have access to it.", "model");
-        }
-
-        if (Wire.Bool(root, "stream") == true)
-        {
-            throw RequestException.Invalid("stream: the simulator answers the Responses API whole; streaming is not modelled (use /v1/chat/completions)", "stream");
         }
 
         var messages = new List<ChatMessage>();

@@ -131,6 +131,41 @@ public class EndpointTests
     }
 
     [Fact]
+    public async Task Responses_api_streams_the_same_text_and_tool_calls_as_it_answers_whole()
+    {
+        // Raw HTTP: Microsoft.Extensions.AI.OpenAI 11.0.0's streaming adapter calls a method OpenAI 2.15 no longer has.
+        await using var server = await SimulatorFixture.Start();
+        const string text = """{"model":"gpt-4o-mini","input":"A line about rivers."}""";
+        const string tool = """{"model":"gpt-4o-mini","input":"Find it.","tool_choice":"required","parallel_tool_calls":false,"tools":[{"type":"function","name":"search","parameters":{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}}]""";
+
+        var (_, whole, _) = await Send(server, HttpMethod.Post, "v1/responses", text);
+        var streamed = await Events(text[..^1] + ""","stream":true}""");
+        var called = await Events(tool + ""","stream":true}""");
+
+        var expected = whole.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString();
+        Assert.Equal(expected, string.Concat(streamed.Where(e => e.Type == "response.output_text.delta").Select(e => e.Data.GetProperty("delta").GetString())));
+        Assert.Equal("response.created", streamed[0].Type);
+        Assert.Equal("response.completed", streamed[^1].Type);
+        Assert.Equal(Enumerable.Range(0, streamed.Count), streamed.Select(e => e.Data.GetProperty("sequence_number").GetInt32()));
+        var arguments = string.Concat(called.Where(e => e.Type == "response.function_call_arguments.delta").Select(e => e.Data.GetProperty("delta").GetString()));
+        var item = called[^1].Data.GetProperty("response").GetProperty("output")[0];
+        Assert.Equal("function_call", item.GetProperty("type").GetString());
+        Assert.Equal(item.GetProperty("arguments").GetString(), arguments);
+        Assert.Equal(JsonValueKind.String, JsonDocument.Parse(arguments).RootElement.GetProperty("q").ValueKind);
+
+        async Task<List<(string Type, JsonElement Data)>> Events(string body)
+        {
+            using var http = new HttpClient { BaseAddress = server.Address };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/responses") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Authorization", "Bearer " + SimulatorFixture.Key);
+            using var response = await http.SendAsync(request);
+            return [.. (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                .Select(e => JsonDocument.Parse(e.Split("data: ")[1]).RootElement.Clone())
+                .Select(d => (d.GetProperty("type").GetString()!, d))];
+        }
+    }
+
+    [Fact]
     public async Task Count_tokens_counts_tools_and_matches_the_metered_usage()
     {
         await using var server = await SimulatorFixture.Start();
