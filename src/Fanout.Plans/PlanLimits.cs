@@ -23,4 +23,7 @@ public static class PlanLimits
 
     /// <summary>Most attempts of one task (<c>retry</c>).</summary>
     public const int MaxAttempts = 1_000;
+
+    /// <summary>Most rounds of tool calls of one prompt (<c>max_tool_rounds</c>).</summary>
+    public const int MaxToolRounds = 1_000;
 }

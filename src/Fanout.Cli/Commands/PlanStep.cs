@@ -97,7 +97,7 @@ internal static class PlanStep
     /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike), their results and
     /// failures passed through <paramref name="redactor"/>.</summary>
     public static ExecutorRegistry Executors(CliEnvironment env, ProviderSet providers, WorkerSet workers, Redactor redactor) =>
-        redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers))
+        redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers, Fanout.Execution.Tools.PlanTools.Create))
             .With(new ImageExecutor(providers)).With(new AgentExecutor(workers)));
 
     /// <summary>The run's one redactor: every configured key and every secret-named variable of the environment.</summary>

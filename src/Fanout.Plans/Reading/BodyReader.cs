@@ -134,6 +134,16 @@ internal static partial class BodyReader
             body = PromptOutput(output, body, prefix, ctx);
         }
 
+        if (map["tools"] is { } tools)
+        {
+            body = body with { Tools = ToolReader.Read(tools, prefix, ctx) };
+        }
+
+        if (map["max_tool_rounds"] is { } rounds)
+        {
+            body = body with { MaxToolRounds = ctx.Int(rounds, "max_tool_rounds", 1, prefix, PlanLimits.MaxToolRounds) };
+        }
+
         return body;
     }
 

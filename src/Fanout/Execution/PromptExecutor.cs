@@ -9,8 +9,12 @@ namespace Fanout;
 /// JSON (with the task's schema) when the task wants JSON, parses the answer, validates it against the schema locally
 /// (providers' structured output is not a guarantee) and accounts tokens and cost. A retry after invalid JSON or a
 /// schema violation tells the model what was wrong (the repair note); the task's retry policy bounds those retries.
+/// A task with <c>tools:</c> loops: the model's calls of each round run as one tool batch, made runnable by
+/// <paramref name="tools"/> (Fanout.Execution's <c>PlanTools.Create</c>), until it answers (PromptExecutor.Tools.cs).
 /// </summary>
-public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITaskExecutor, ICacheableExecutor
+/// <param name="resolver">Picks the chat client of a task's provider and model.</param>
+/// <param name="tools">Makes a plan's tool definition runnable; null: prompt tasks with tools fail.</param>
+public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<ToolDefinition, Tools.ToolRegistration>? tools = null) : ITaskExecutor, ICacheableExecutor
 {
     /// <summary>Start of the error message for an answer that is not JSON; a retry quotes it back to the model.</summary>
     internal const string InvalidJsonMessage = "response is not valid JSON";
@@ -76,10 +80,9 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
             },
         };
 
-        var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
-        var tokens = Tokens(response.Usage);
-        var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
-        var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
+        var (response, tokens, cost, answered, toolLog) = body.Tools.IsEmpty
+            ? await AnswerAsync(target, messages, options, cancellationToken)
+            : await AnswerWithToolsAsync(body, context, target, messages, options, cancellationToken);
         var output = json
             ? ParseJson(response.Text, tokens, cost)
             : JsonSerializer.SerializeToElement(response.Text);
@@ -96,12 +99,30 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
             Provider = answered.Provider,
             Model = answered.Model,
             Key = Answered(response, KeyAliasProperty) ?? target.Key,
-            Details = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
-            {
-                ["finish_reason"] = response.FinishReason?.Value,
-            }),
+            Details = JsonSerializer.SerializeToElement(toolLog is null
+                ? new Dictionary<string, object?> { ["finish_reason"] = response.FinishReason?.Value }
+                : new Dictionary<string, object?>
+                {
+                    ["finish_reason"] = response.FinishReason?.Value,
+                    ["tool_rounds"] = toolLog.Rounds,
+                    ["tool_calls"] = toolLog.Calls,
+                }),
         };
     }
+
+    /// <summary>One request, its tokens and cost priced for whoever answered.</summary>
+    private async Task<Answer> AnswerAsync(ChatTarget target, List<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
+        var tokens = Tokens(response.Usage);
+        var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
+        var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
+        return new(response, tokens, cost, answered, null);
+    }
+
+    /// <summary>The model's final response with the tokens and cost of every request it took; <c>Tools</c> is the tool
+    /// log when the task has tools.</summary>
+    private sealed record Answer(ChatResponse Response, TokenUsage? Tokens, decimal? Cost, ChatTarget Answered, ToolLog? Tools);
 
     private static string? Answered(ChatResponse response, string property) =>
         response.AdditionalProperties?.TryGetValue(property, out var value) == true ? value as string : null;

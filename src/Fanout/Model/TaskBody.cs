@@ -53,6 +53,13 @@ public sealed record PromptBody : TaskBody
     /// <summary>A JSON Schema the output must follow (implies JSON output); sent to providers that support it.</summary>
     public JsonElement? Schema { get; init; }
 
+    /// <summary>Tools the model may call (<c>tools:</c>); their calls of each round run as one tool batch.</summary>
+    public ImmutableArray<ToolDefinition> Tools { get; init; } = [];
+
+    /// <summary>Most rounds of tool calls before the task fails (<c>max_tool_rounds:</c>); null takes
+    /// <see cref="ToolDefinition.DefaultMaxRounds"/>.</summary>
+    public int? MaxToolRounds { get; init; }
+
     /// <inheritdoc />
     public override IEnumerable<(string Field, string Template)> Templates()
     {

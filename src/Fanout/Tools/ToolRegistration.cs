@@ -28,6 +28,10 @@ public sealed record ToolRegistration
     /// <summary>Retries; null takes <see cref="ToolBatchOptions.Retry"/>.</summary>
     public RetryPolicy? Retry { get; init; }
 
+    /// <summary>Undoes a call that succeeded, given the same arguments; null: the call cannot be undone. A prompt task
+    /// with tools runs these, latest-finished call first, when its attempt fails in a plan that rolls back.</summary>
+    public AIFunction? Compensate { get; init; }
+
     /// <summary>The name calls use.</summary>
     public string Name => Function.Name;
 }

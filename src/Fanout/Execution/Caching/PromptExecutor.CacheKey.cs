@@ -5,11 +5,17 @@ namespace Fanout;
 public sealed partial class PromptExecutor
 {
     /// <summary>Kind, declared provider and model, sampling parameters, output format and schema, and the rendered
-    /// messages exactly as they would be sent (a retry's repair note included).</summary>
+    /// messages exactly as they would be sent (a retry's repair note included). A prompt with tools is never cached:
+    /// a hit would skip the tools' effects.</summary>
     public string? CacheKey(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var body = (PromptBody)context.Task.Body;
+        if (!body.Tools.IsEmpty)
+        {
+            return null;
+        }
+
         var json = body.Output == OutputFormat.Json || body.Schema is not null;
         List<Microsoft.Extensions.AI.ChatMessage> messages;
         try
