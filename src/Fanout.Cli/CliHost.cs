@@ -46,7 +46,7 @@ internal static class CliHost
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await env.Error.WriteLineAsync("cancelled");
+            await env.Error.WriteLineAsync(RunStatus.Cancelled.ToWire());
             return ExitCodes.Cancelled;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

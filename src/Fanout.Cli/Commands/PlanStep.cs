@@ -12,12 +12,19 @@ namespace Fanout.Cli.Commands;
 /// </summary>
 internal static class PlanStep
 {
+    /// <summary>A plan file read once and compiled (validated once), with the text that was read.</summary>
+    public sealed record PlanFile(TaskGraph Graph, string Text);
+
     /// <summary>The compiled plan, or null after printing every problem.</summary>
-    public static TaskGraph? Load(CliEnvironment env, string path)
+    public static TaskGraph? Load(CliEnvironment env, string path) => Read(env, path)?.Graph;
+
+    /// <summary>The compiled plan and its text, or null after printing every problem.</summary>
+    public static PlanFile? Read(CliEnvironment env, string path)
     {
         try
         {
-            return TaskGraph.Compile(PlanLoader.Load(env.LoaderPath(path)));
+            var graph = PlanLoader.Compile(env.LoaderPath(path), out var text);
+            return new PlanFile(graph, text);
         }
         catch (PlanException e)
         {
@@ -87,9 +94,15 @@ internal static class PlanStep
         }
     }
 
-    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>
-    public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
-        ExecutorRegistry.CreateDefault().With(new ProcessExecutor()).With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
+    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike), their results and
+    /// failures passed through <paramref name="redactor"/>.</summary>
+    public static ExecutorRegistry Executors(CliEnvironment env, ProviderSet providers, WorkerSet workers, Redactor redactor) =>
+        redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers))
+            .With(new ImageExecutor(providers)).With(new AgentExecutor(workers)));
+
+    /// <summary>The run's one redactor: every configured key and every secret-named variable of the environment.</summary>
+    public static Redactor Redactor(CliEnvironment env, ProviderSet providers) =>
+        new(providers.Secrets.Concat(Fanout.Redactor.SecretVariables(env.Variables)));
 
     /// <summary>The most problems printed; past that, a count. The first few are what gets fixed first anyway.</summary>
     public const int ListedProblems = 50;

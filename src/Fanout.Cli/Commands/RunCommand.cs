@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fanout.Cli.Output;
 using Fanout.Cli.Storage;
 using Fanout.Providers;
+using Fanout.Providers.Pools;
 using Fanout.Providers.Workers;
 using Fanout.Storage;
 
@@ -117,7 +118,7 @@ internal static class RunCommand
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
-        if (PlanStep.Load(env, settings.Plan) is not { } graph
+        if (PlanStep.Read(env, settings.Plan) is not { Graph: var graph } planFile
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
         {
             return ExitCodes.Invalid;
@@ -131,7 +132,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
 
         // Before anything runs, so nobody mistakes simulated answers for real ones.
         foreach (var notice in providers.Notices.Concat(workers.Notices))
@@ -182,9 +183,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var progress = new RunProgress();
-        var live = human.IsTerminal && !settings.Plain;
-        var log = live ? null : new PlainLog(human.Writer);
+        var redactor = PlanStep.Redactor(env, providers);
         var options = new RunOptions
         {
             RunId = runId,
@@ -194,33 +193,28 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = PlanStep.Executors(providers, workers),
+            Executors = PlanStep.Executors(env, providers, workers, redactor),
             Store = store,
             Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
-            PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
+            PlanText = redactor.Redact(planFile.Text),
             OutputDirectory = directory,
-            OnEvent = e =>
-            {
-                progress.Observe(e);
-                log?.Observe(e);
-                env.OnEvent?.Invoke(e);
-            },
+            ProviderFacts = () => PoolReport.Facts(providers.Pools),
         };
         if (!settings.NoCache)
         {
             options = options with { Executors = CachingExecutor.Wrap(options.Executors, store) };
         }
 
-        var scheduler = new Scheduler(graph, options);
-        Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
+        var host = new LocalRunHost();
+        var request = new RunRequest(graph, options);
+        var handle = resume is null ? await host.StartAsync(request, cancellationToken) : await host.ResumeAsync(request, resume, cancellationToken);
+        await using var registration = cancellationToken.Register(handle.Cancel);
         RunReport report;
         try
         {
-            report = log is null
-                ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
-                : await log.WhileRunning(run);
+            report = await RunFollower.FollowAsync(env, human, handle, live: human.IsTerminal && !settings.Plain);
         }
         catch (RunOwnershipLostException lost)
         {

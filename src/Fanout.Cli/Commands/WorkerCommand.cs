@@ -78,13 +78,13 @@ internal static class WorkerCommand
         {
             var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time })
                 ?? throw new InvalidOperationException("the plan's providers are not usable here (see above)");
-            var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+            var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
             foreach (var notice in providers.Notices.Concat(workers.Notices))
             {
                 env.Error.WriteLine($"notice: {notice}");
             }
 
-            return new RunServices(PlanStep.Executors(providers, workers), providers);
+            return new RunServices(PlanStep.Executors(env, providers, workers, PlanStep.Redactor(env, providers)), providers);
         },
     };
 }

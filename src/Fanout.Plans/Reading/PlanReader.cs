@@ -6,7 +6,7 @@ using Fanout.Plans.Yaml;
 namespace Fanout.Plans.Reading;
 
 /// <summary>Reads the plan's top level: name, settings, inputs, defaults, providers and pools; tasks go to <see cref="TaskReader"/>.</summary>
-internal static class PlanReader
+internal static partial class PlanReader
 {
     private static readonly (string, FailurePolicy)[] FailurePolicies = [("continue", FailurePolicy.Continue), ("fail_fast", FailurePolicy.FailFast), ("rollback", FailurePolicy.Rollback)];
 
@@ -260,6 +260,7 @@ internal static class PlanReader
                 ctx.Error($"{prefix}'type' is required (simulated, openai, anthropic…)", entry);
             }
 
+            RefuseInlineKeys(entry, prefix, ctx);
             var locations = ImmutableDictionary.CreateBuilder<string, SourceLocation>(StringComparer.Ordinal);
             CollectLocations(entry, "", locations);
             yield return new ProviderDefinition
@@ -270,6 +271,35 @@ internal static class PlanReader
                 Location = key.Location,
                 Locations = locations.ToImmutable(),
             };
+        }
+    }
+
+    /// <summary>
+    /// A key written into the plan would be kept with it (the journal stores the plan's text, reports quote it): every
+    /// <c>api_key</c> (the provider's or a pool key's) must be an environment reference, <c>${VAR}</c>, or be given as
+    /// <c>api_key_env: VAR</c>.
+    /// </summary>
+    private static void RefuseInlineKeys(MappingNode provider, string prefix, ReadContext ctx)
+    {
+        var entries = new List<(string Field, Node Value)>();
+        if (provider["api_key"] is { } own)
+        {
+            entries.Add(("api_key", own));
+        }
+
+        if (provider["keys"] is SequenceNode keys)
+        {
+            entries.AddRange(keys.Items.Select((k, i) => (k, i)).Where(x => x.k is MappingNode { } m && m["api_key"] is not null)
+                .Select(x => ($"keys[{x.i}].api_key", ((MappingNode)x.k)["api_key"]!)));
+        }
+
+        foreach (var (field, value) in entries)
+        {
+            if (value is ScalarNode { Value: { Length: > 0 } text } && !KeyReference().IsMatch(text))
+            {
+                ctx.Error($"{prefix}'{field}' holds a key written into the plan, which would be stored and shown with it: " +
+                    "put the key in an environment variable and name it, e.g. api_key_env: OPENAI_API_KEY (or api_key: ${OPENAI_API_KEY})", value);
+            }
         }
     }
 
@@ -384,4 +414,7 @@ internal static class PlanReader
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*)+$")]
+    private static partial System.Text.RegularExpressions.Regex KeyReference();
 }
