@@ -21,6 +21,10 @@ internal sealed record CliEnvironment
     /// <summary>Environment lookup, passed to providers for <c>${VAR}</c> keys; replaced in tests.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>Every environment variable: what process tasks may inherit, and where the secrets the run's
+    /// <see cref="Redactor"/> hides come from (<c>*_API_KEY</c>, <c>*_TOKEN</c>…); replaced in tests.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = Fanout.Execution.ProcessEnvironment.Current();
+
     /// <summary>Relative paths (plan, <c>--out</c>, <c>@file</c> inputs) and <c>.fanout/runs</c> resolve against this.</summary>
     public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Fanout.Plans.Reading;
 using Fanout.Plans.Yaml;
 
@@ -14,7 +15,7 @@ public static class PlanLoader
     /// <param name="path">A .yaml, .yml or .json file. Locations in diagnostics use this path as given.</param>
     public static PlanDefinition Load(string path)
     {
-        var text = ReadFile(path, out var fullPath);
+        var text = ReadFile(path, "plan file", out var fullPath);
         return Parse(text, path, Path.GetDirectoryName(fullPath));
     }
 
@@ -24,13 +25,30 @@ public static class PlanLoader
     /// <param name="text">The file's text.</param>
     public static TaskGraph Compile(string path, out string text)
     {
-        text = ReadFile(path, out var fullPath);
+        text = ReadFile(path, "plan file", out var fullPath);
         return Compile(text, path, Path.GetDirectoryName(fullPath));
     }
 
     /// <summary>Parses and compiles plan text, validating it once; arguments as for <see cref="Parse"/>.</summary>
     public static TaskGraph Compile(string text, string fileName, string? baseDirectory = null) =>
         Read(text, fileName, baseDirectory, compile: true).Graph!;
+
+    /// <summary>
+    /// The <c>providers:</c> of a file holding only that section (<c>--providers FILE</c>: a key pool, say), read and
+    /// checked as a plan's would be, with that file's own lines in diagnostics.
+    /// </summary>
+    /// <param name="path">A .yaml, .yml or .json file.</param>
+    public static ImmutableArray<ProviderDefinition> LoadProviders(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var text = ReadFile(path, "providers file", out var fullPath);
+        var ctx = new ReadContext(path, Path.GetDirectoryName(fullPath)!);
+        var root = NodeReader.Read(text, path, ctx.Diagnostics, IsJson(path));
+        var providers = PlanReader.ReadProvidersFile(root, ctx);
+        return ctx.Diagnostics.Count > 0 ? throw new PlanException(Order(ctx.Diagnostics, path)) : providers;
+    }
+
+    private static bool IsJson(string fileName) => Path.GetExtension(fileName).Equals(".json", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses plan text; <paramref name="fileName"/> labels locations, <paramref name="baseDirectory"/> resolves relative paths.</summary>
     /// <param name="text">YAML or JSON (JSON when <paramref name="fileName"/> ends in .json).</param>
@@ -39,17 +57,17 @@ public static class PlanLoader
     public static PlanDefinition Parse(string text, string fileName, string? baseDirectory = null) =>
         Read(text, fileName, baseDirectory, compile: false).Plan;
 
-    private static string ReadFile(string path, out string fullPath)
+    private static string ReadFile(string path, string what, out string fullPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         fullPath = Path.GetFullPath(path);
         try
         {
-            return File.ReadAllText(fullPath);
+            return InputFile.ReadText(fullPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new PlanException($"cannot read plan file '{path}' ({FileValues.Reason(e, fullPath)})");
+            throw new PlanException($"cannot read {what} '{path}' ({e.Message})");
         }
     }
 
@@ -60,8 +78,7 @@ public static class PlanLoader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var ctx = new ReadContext(fileName, Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory));
-        var json = Path.GetExtension(fileName).Equals(".json", StringComparison.OrdinalIgnoreCase);
-        var root = NodeReader.Read(text, fileName, ctx.Diagnostics, json);
+        var root = NodeReader.Read(text, fileName, ctx.Diagnostics, IsJson(fileName));
         var plan = PlanReader.Read(root, ctx);
 
         // A file that could not be parsed has no plan worth validating further.
