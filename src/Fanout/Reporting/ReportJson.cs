@@ -15,8 +15,4 @@ namespace Fanout;
 [JsonSerializable(typeof(TaskRetrying))]
 [JsonSerializable(typeof(FanoutExpanded))]
 [JsonSerializable(typeof(RunFinished))]
-internal sealed partial class ReportJson : JsonSerializerContext
-{
-    /// <summary>run.json's options on one line: how the journal stores an event (one row each, many per task).</summary>
-    public static System.Text.Json.JsonSerializerOptions EventOptions { get; } = new(Fanout.RunReport.JsonOptions) { WriteIndented = false };
-}
+internal sealed partial class ReportJson : JsonSerializerContext;
