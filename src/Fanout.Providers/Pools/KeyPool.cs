@@ -12,6 +12,8 @@ namespace Fanout.Providers.Pools;
 /// </summary>
 public sealed partial class KeyPool : WholeResponseChatClient
 {
+    // The request a key's client is sending in this async flow: its answer's rate headers are read against its marks.
+    private static readonly AsyncLocal<(KeyState Key, ChargeMarks Marks)?> Sending = new();
     private readonly Lock _gate = new();
     private readonly KeyState[] _keys;
     private readonly PoolOptions _options;
@@ -44,7 +46,7 @@ public sealed partial class KeyPool : WholeResponseChatClient
         _weights = new double[_keys.Length];
         foreach (var key in _keys)
         {
-            key.Key.Headers.Listen((status, header) => Observe(key, status, header));
+            key.Key.Headers.Listen((status, header, sentAt) => Observe(key, status, header, sentAt), _time);
         }
 
         _timer = _time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -52,6 +54,9 @@ public sealed partial class KeyPool : WholeResponseChatClient
 
     /// <summary>The provider's name.</summary>
     public string Provider { get; }
+
+    /// <summary>The keys' declared limits, for the run's report and default concurrency.</summary>
+    public ProviderLimits Limits => new(Provider, [.. _keys.Select(k => k.Key.Limits)], _options.Adaptive ? KeyState.AdaptiveCeiling : null);
 
     /// <summary>The key aliases, in plan order.</summary>
     public IReadOnlyList<string> Aliases => [.. _keys.Select(k => k.Alias)];
@@ -94,8 +99,10 @@ public sealed partial class KeyPool : WholeResponseChatClient
         var sticky = options?.AdditionalProperties?.TryGetValue(PromptExecutor.StickyKeyProperty, out var value) == true ? value as string : null;
         var sendOptions = WithoutFanoutProperties(options);
         var estimate = RequestEstimate.For(list, options, _options.DefaultOutputEstimate);
+        var held = TimeSpan.Zero;
         for (var reroutes = 0; ; reroutes++)
         {
+            var asked = _time.GetUtcNow();
             var grant = await Admit(estimate, sticky, cancellationToken);
             var key = grant.Key;
             ChatResponse response;
@@ -123,6 +130,8 @@ public sealed partial class KeyPool : WholeResponseChatClient
                     }
                 }
 
+                held += _time.GetUtcNow() - asked;
+                Sending.Value = (key, grant.Marks);
                 response = await key.Key.Client.GetResponseAsync(list, sendOptions, cancellationToken);
             }
             catch (RateLimitedException e)
@@ -161,6 +170,7 @@ public sealed partial class KeyPool : WholeResponseChatClient
             Measure(estimate, response.Usage);
             response.AdditionalProperties ??= [];
             response.AdditionalProperties[PromptExecutor.KeyAliasProperty] = key.Alias;
+            response.AdditionalProperties[PromptExecutor.HeldProperty] = held;
             return response;
         }
     }
@@ -180,13 +190,14 @@ public sealed partial class KeyPool : WholeResponseChatClient
         }
     }
 
-    private void Observe(KeyState key, int status, Func<string, string?> header)
+    private void Observe(KeyState key, int status, Func<string, string?> header, DateTimeOffset sentAt)
     {
         var now = _time.GetUtcNow();
         var snapshot = RateHeaders.Parse(status, header, now);
+        var marks = Sending.Value is { } sending && sending.Key == key ? sending.Marks : null;
         lock (_gate)
         {
-            key.Observe(snapshot, now);
+            key.Observe(snapshot, sentAt, marks, now);
         }
     }
 
