@@ -21,13 +21,17 @@ internal sealed record CliEnvironment
     /// <summary>Environment lookup, passed to providers for <c>${VAR}</c> keys; replaced in tests.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>Every environment variable: what process tasks may inherit, and where the secrets the run's
+    /// <see cref="Redactor"/> hides come from (<c>*_API_KEY</c>, <c>*_TOKEN</c>…); replaced in tests.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = Fanout.Execution.ProcessEnvironment.Current();
+
     /// <summary>Relative paths (plan, <c>--out</c>, <c>@file</c> inputs) and <c>.fanout/runs</c> resolve against this.</summary>
     public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
 
     /// <summary>The wall clock of real runs.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Also receives every run event, on the scheduler loop (tests use it to cancel at a precise moment).</summary>
+    /// <summary>Also receives every run event, in order, from the run's event subscription (tests use it to watch or cancel a run).</summary>
     public Action<RunEvent>? OnEvent { get; init; }
 
     /// <summary>The environment of the real process.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Reflection;
 using Fanout.Cli.Commands;
 
@@ -25,6 +26,12 @@ internal static class CliHost
         ArgumentNullException.ThrowIfNull(env);
         // No response files: `--input @inputs.json` means a file of inputs, not more command-line arguments.
         var parse = BuildRoot(env).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count > 0)
+        {
+            await WriteUsageErrorsAsync(env.Error, parse);
+            return ExitCodes.Invalid;
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = env.Out,
@@ -35,18 +42,38 @@ internal static class CliHost
         };
         try
         {
-            var code = await parse.InvokeAsync(configuration, cancellationToken);
-            return parse.Action is ParseErrorAction ? ExitCodes.Invalid : code;
+            return await parse.InvokeAsync(configuration, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await env.Error.WriteLineAsync("cancelled");
+            await env.Error.WriteLineAsync(RunStatus.Cancelled.ToWire());
             return ExitCodes.Cancelled;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             await env.Error.WriteLineAsync($"fanout: unexpected error: {e.GetType().Name}: {e.Message}");
             return ExitCodes.TaskFailed;
+        }
+    }
+
+    /// <summary>
+    /// One line per problem with the command line, naming the command whose help explains it, instead of
+    /// System.CommandLine's default of the errors followed by the whole help text.
+    /// </summary>
+    private static async Task WriteUsageErrorsAsync(TextWriter error, ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult command)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        foreach (var problem in parse.Errors)
+        {
+            await error.WriteLineAsync($"error: {problem.Message.ReplaceLineEndings(" ").Trim()} (see '{string.Join(' ', names)} --help')");
         }
     }
 

@@ -26,13 +26,4 @@ internal static class FileValues
 
         return node is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonConversion.ToElement(node);
     }
-
-    /// <summary>A short reason for a failed read, without the stack of .NET's message.</summary>
-    public static string Reason(Exception e, string fullPath) => e switch
-    {
-        _ when Directory.Exists(fullPath) => $"a directory, not a file: {fullPath}",
-        FileNotFoundException or DirectoryNotFoundException => $"no such file: {fullPath}",
-        UnauthorizedAccessException => $"permission denied: {fullPath}",
-        _ => e.Message,
-    };
 }

@@ -83,14 +83,13 @@ public static class InputValues
 
     private static JsonElement? ReadFile(string path, string baseDirectory, string what, List<PlanDiagnostic> problems)
     {
-        var fullPath = Path.GetFullPath(path, baseDirectory);
         try
         {
-            return FileValues.FromText(File.ReadAllText(fullPath), path, path, problems);
+            return FileValues.FromText(InputFile.ReadText(Path.GetFullPath(path, baseDirectory)), path, path, problems);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            problems.Add(new($"{what}: cannot read '{path}' ({FileValues.Reason(e, fullPath)})"));
+            problems.Add(new($"{what}: cannot read '{path}' ({e.Message})"));
             return null;
         }
     }

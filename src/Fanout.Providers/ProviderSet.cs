@@ -34,6 +34,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
     /// <summary>Things the user should see before the run (e.g. a provider falling back to the simulator).</summary>
     public IReadOnlyList<string> Notices { get; }
 
+    /// <summary>Every configured key value by its alias: what the run's <see cref="Redactor"/> must hide.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Secrets => _providers.Values.SelectMany(p => p.Secrets);
+
     /// <summary>The providers, in plan order.</summary>
     public IReadOnlyList<ProviderInfo> Providers { get; }
 
@@ -104,5 +107,8 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
 
         /// <summary>Provider/model pairs tried in turn when this one cannot answer.</summary>
         public IReadOnlyList<FallbackTarget> Fallback { get; init; } = [];
+
+        /// <summary>The key values by alias, for the run's <see cref="Redactor"/> only.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>> Secrets { get; init; } = [];
     }
 }

@@ -19,6 +19,9 @@ public sealed record ProviderOptions
     /// <summary>Reads environment variables (for <c>${VAR}</c> key references); swappable in tests.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>The whole environment agent CLIs may inherit (see <c>inherit_env</c>); null: this process's.</summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+
     /// <summary>
     /// Serve every provider from the simulator with its latency model and count tokens with each model's tokenizer
     /// (<c>fanout estimate</c>): a prediction of the real run, with no network.
@@ -58,7 +61,7 @@ public static partial class ProviderSetup
 
     private static readonly string[] Types = ["openai", "anthropic", "simulated"];
     private static readonly string[] CommonFields = ["type", "model", "pricing"];
-    private static readonly string[] RemoteFields = ["api_key", "base_url", "simulate"];
+    private static readonly string[] RemoteFields = ["api_key", "api_key_env", "base_url", "simulate"];
 
     /// <summary>Builds the providers; throws <see cref="PlanException"/> for invalid provider configuration.</summary>
     public static ProviderSet Create(PlanDefinition plan, ProviderOptions options)
@@ -197,6 +200,7 @@ public static partial class ProviderSetup
             ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,
+            Secrets = [.. keys.Select(k => KeyValuePair.Create(k.Alias, k.Secret))],
         };
     }
 

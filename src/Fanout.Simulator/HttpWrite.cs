@@ -14,8 +14,17 @@ internal static class HttpWrite
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
+        if (status >= 400)
+        {
+            // As the providers send it, and their SDKs (and Claude Code) obey it over their own status rules.
+            context.Response.Headers["x-should-retry"] = ShouldRetry(status) ? "true" : "false";
+        }
+
         await context.Response.WriteAsync(body.ToJsonString(), Encoding.UTF8, context.RequestAborted);
     }
+
+    /// <summary>Whether a client should retry an error status: timeouts, conflicts, rate limits and server errors, never a refusal of the request or the key.</summary>
+    public static bool ShouldRetry(int status) => status is 408 or 409 or 429 or >= 500;
 
     /// <summary>A 200 whose body stops halfway through its JSON.</summary>
     public static async Task Malformed(HttpContext context, JsonNode body)

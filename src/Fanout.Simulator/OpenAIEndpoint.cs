@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fanout.Providers.Simulation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 
@@ -20,17 +21,17 @@ internal static class OpenAIEndpoint
         ChatRequest request;
         try
         {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            request = Parse(document.RootElement);
+            using var document = await Wire.Body(context);
+            request = Parse(document.RootElement, state);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (Wire.Refusal(e) is { } refusal)
         {
-            await Error(context, 400, $"Invalid request body: {e.Message}", "invalid_request_error", null);
+            await Wire.Refuse(context, refusal);
             return;
         }
 
         var estimate = request.MaxTokens ?? 0;
-        var admission = limiter.TryAdmit(SimulatorState.EstimateTokens(request.Messages, request.Schema), estimate);
+        var admission = limiter.TryAdmit(SimulatorState.EstimateTokens(request.Messages, request.Options), estimate);
         Headers(context, limiter);
         if (admission.TooLarge is { } tooLarge)
         {
@@ -65,12 +66,27 @@ internal static class OpenAIEndpoint
                 return;
         }
 
-        var response = await state.Generator.GetResponseAsync(request.Messages, request.Options, context.RequestAborted);
-        var usage = response.Usage!;
+        ChatResponse[] responses;
+        try
+        {
+            responses = await Task.WhenAll(Enumerable.Range(0, request.Choices)
+                .Select(i => state.Generator.GetResponseAsync(request.Messages, Wire.Choice(request.Options, i), context.RequestAborted)));
+        }
+        catch (Exception e) when (Wire.Refusal(e) is { } refusal)
+        {
+            await Wire.Refuse(context, refusal);
+            return;
+        }
+
+        var usage = new UsageDetails
+        {
+            InputTokenCount = responses[0].Usage?.InputTokenCount ?? 0,
+            OutputTokenCount = responses.Sum(r => r.Usage?.OutputTokenCount ?? 0),
+            CachedInputTokenCount = 0,
+        };
         limiter.Settle(estimate, usage.OutputTokenCount ?? 0);
-        var id = "chatcmpl-" + response.ResponseId;
+        var id = "chatcmpl-" + responses[0].ResponseId;
         var created = state.Time.GetUtcNow().ToUnixTimeSeconds();
-        var finish = response.FinishReason == ChatFinishReason.Length ? "length" : "stop";
         if (!request.Stream)
         {
             var body = new JsonObject
@@ -79,13 +95,13 @@ internal static class OpenAIEndpoint
                 ["object"] = "chat.completion",
                 ["created"] = created,
                 ["model"] = request.Model,
-                ["choices"] = new JsonArray(new JsonObject
+                ["choices"] = new JsonArray([.. responses.Select((r, i) => (JsonNode)new JsonObject
                 {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = response.Text, ["refusal"] = null },
+                    ["index"] = i,
+                    ["message"] = Message(r),
                     ["logprobs"] = null,
-                    ["finish_reason"] = finish,
-                }),
+                    ["finish_reason"] = Finish(r),
+                })]),
                 ["usage"] = Usage(usage),
                 ["system_fingerprint"] = "fp_fanout_sim",
             };
@@ -100,28 +116,57 @@ internal static class OpenAIEndpoint
         }
 
         HttpWrite.StartEvents(context);
-        JsonObject Chunk(JsonObject delta, string? finishReason) => new()
+        JsonObject Chunk(int index, JsonObject delta, string? finishReason) => new()
         {
             ["id"] = id,
             ["object"] = "chat.completion.chunk",
             ["created"] = created,
             ["model"] = request.Model,
             ["system_fingerprint"] = "fp_fanout_sim",
-            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = index, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
         };
 
-        await HttpWrite.Event(context, null, Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null).ToJsonString());
-        var pieces = SimulatorState.Pieces(response.Text).ToList();
-        for (var i = 0; i < pieces.Count; i++)
+        // Every chunk in order; faults strike at the middle one of those that carry content.
+        var chunks = new List<(string Data, bool Content)>();
+        for (var c = 0; c < responses.Length; c++)
         {
-            if (fault == HttpFault.TruncatedStream && i == pieces.Count / 2)
+            var response = responses[c];
+            var calls = response.Messages[^1].Contents.OfType<FunctionCallContent>().ToList();
+            chunks.Add((Chunk(c, new JsonObject { ["role"] = "assistant", ["content"] = calls.Count > 0 ? null : "" }, null).ToJsonString(), false));
+            foreach (var piece in SimulatorState.Pieces(response.Text))
+            {
+                chunks.Add((Chunk(c, new JsonObject { ["content"] = piece }, null).ToJsonString(), true));
+            }
+
+            for (var i = 0; i < calls.Count; i++)
+            {
+                chunks.Add((Chunk(c, ToolCallDelta(i, new JsonObject
+                {
+                    ["id"] = calls[i].CallId,
+                    ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = calls[i].Name, ["arguments"] = "" },
+                }), null).ToJsonString(), false));
+                foreach (var piece in SimulatorState.Pieces(Wire.ArgumentsJson(calls[i]).ToJsonString()))
+                {
+                    chunks.Add((Chunk(c, ToolCallDelta(i, new JsonObject { ["function"] = new JsonObject { ["arguments"] = piece } }), null).ToJsonString(), true));
+                }
+            }
+
+            chunks.Add((Chunk(c, new JsonObject(), Finish(response)).ToJsonString(), false));
+        }
+
+        var content = chunks.Select((chunk, i) => (chunk, i)).Where(x => x.chunk.Content).Select(x => x.i).ToList();
+        var middle = content.Count == 0 ? -1 : content[content.Count / 2];
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            if (fault == HttpFault.TruncatedStream && i == middle)
             {
                 context.Abort();
                 return;
             }
 
-            var data = Chunk(new JsonObject { ["content"] = pieces[i] }, null).ToJsonString();
-            if (fault == HttpFault.MalformedJson && i == pieces.Count / 2)
+            var data = chunks[i].Data;
+            if (fault == HttpFault.MalformedJson && i == middle)
             {
                 data = data[..(data.Length / 2)];
             }
@@ -129,10 +174,9 @@ internal static class OpenAIEndpoint
             await HttpWrite.Event(context, null, data);
         }
 
-        await HttpWrite.Event(context, null, Chunk(new JsonObject(), finish).ToJsonString());
         if (request.IncludeUsage)
         {
-            var last = Chunk(new JsonObject(), null);
+            var last = Chunk(0, new JsonObject(), null);
             last["choices"] = new JsonArray();
             last["usage"] = Usage(usage);
             await HttpWrite.Event(context, null, last.ToJsonString());
@@ -141,8 +185,35 @@ internal static class OpenAIEndpoint
         await HttpWrite.Event(context, null, "[DONE]");
     }
 
+    private static JsonObject ToolCallDelta(int index, JsonObject call)
+    {
+        call["index"] = index;
+        return new JsonObject { ["tool_calls"] = new JsonArray(call) };
+    }
+
+    private static string Finish(ChatResponse response) =>
+        response.FinishReason == ChatFinishReason.ToolCalls ? "tool_calls" : response.FinishReason == ChatFinishReason.Length ? "length" : "stop";
+
+    /// <summary>The assistant message of one choice: its text, or its tool calls with <c>content: null</c>.</summary>
+    private static JsonObject Message(ChatResponse response)
+    {
+        var calls = response.Messages[^1].Contents.OfType<FunctionCallContent>().ToList();
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = calls.Count > 0 ? null : response.Text, ["refusal"] = null };
+        if (calls.Count > 0)
+        {
+            message["tool_calls"] = new JsonArray([.. calls.Select(c => (JsonNode)new JsonObject
+            {
+                ["id"] = c.CallId,
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = Wire.ArgumentsJson(c).ToJsonString() },
+            })]);
+        }
+
+        return message;
+    }
+
     /// <summary>Writes the <c>x-ratelimit-*</c> headers of the key's configured limits.</summary>
-    private static void Headers(HttpContext context, KeyLimiter limiter)
+    internal static void Headers(HttpContext context, KeyLimiter limiter)
     {
         var headers = context.Response.Headers;
         if (limiter.Requests is { } requests)
@@ -175,53 +246,156 @@ internal static class OpenAIEndpoint
             ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
         });
 
-    private static ChatRequest Parse(JsonElement root)
+    private static ChatRequest Parse(JsonElement root, SimulatorState state)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String)
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new FormatException("'model' is required");
+            throw RequestException.Invalid("The request body must be a JSON object.");
         }
 
-        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+        var model = Wire.String(root, "model") ?? throw RequestException.Invalid("you must provide a model parameter", "model");
+        if (!Wire.Serves(state.Options.Simulation, model))
         {
-            throw new FormatException("'messages' must be an array");
+            throw new RequestException(404, $"The model `{model}` does not exist or you do not have access to it.", "model");
         }
 
-        var list = messages.EnumerateArray()
-            .Select(m => new ChatMessage(new ChatRole(m.GetProperty("role").GetString() ?? "user"),
-                m.TryGetProperty("content", out var c) ? SimulatorState.ContentText(c) : ""))
-            .ToList();
-        long? maxTokens = root.TryGetProperty("max_completion_tokens", out var mct) && mct.ValueKind == JsonValueKind.Number ? mct.GetInt64()
-            : root.TryGetProperty("max_tokens", out var mt) && mt.ValueKind == JsonValueKind.Number ? mt.GetInt64() : null;
+        if (Wire.Get(root, "messages") is not { ValueKind: JsonValueKind.Array } messages)
+        {
+            throw RequestException.Invalid("Missing required parameter: 'messages'.", "messages");
+        }
+
+        var list = messages.EnumerateArray().Select((m, i) => ParseMessage(m, $"messages[{i}]")).ToList();
+        if (list.Count == 0)
+        {
+            throw RequestException.Invalid("[] is too short - 'messages'", "messages");
+        }
+
+        if (Wire.UnansweredResult(list) is { } orphan)
+        {
+            throw RequestException.Invalid(
+                $"Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id '{orphan}').", "messages");
+        }
+
+        var maxTokens = Wire.Whole(root, "max_completion_tokens", 1, Wire.MaxOutputTokens) ?? Wire.Whole(root, "max_tokens", 1, Wire.MaxOutputTokens);
         var options = new ChatOptions
         {
-            ModelId = model.GetString(),
-            Temperature = root.TryGetProperty("temperature", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetSingle() : null,
-            MaxOutputTokens = maxTokens is { } m ? (int)Math.Min(m, int.MaxValue) : null,
+            ModelId = model,
+            Temperature = (float?)Wire.Number(root, "temperature"),
+            MaxOutputTokens = (int?)maxTokens,
+            Seed = Wire.Whole(root, "seed", long.MinValue, long.MaxValue),
+            StopSequences = Wire.Stops(root, "stop", 4),
+            AllowMultipleToolCalls = Wire.Bool(root, "parallel_tool_calls"),
         };
-        JsonElement? schema = null;
-        if (root.TryGetProperty("response_format", out var format) && format.ValueKind == JsonValueKind.Object)
+        var tools = Wire.Array(root, "tools").Select((t, i) =>
         {
-            switch (format.GetProperty("type").GetString())
+            var function = Wire.Get(t, "function") ?? throw RequestException.Invalid($"Missing required parameter: 'tools[{i}].function'.", $"tools[{i}].function");
+            var name = Wire.String(function, "name", $"tools[{i}].function.name")
+                ?? throw RequestException.Invalid($"Missing required parameter: 'tools[{i}].function.name'.", $"tools[{i}].function.name");
+            return (AITool)Wire.Tool(name, Wire.String(function, "description"), Wire.Get(function, "parameters"));
+        }).ToList();
+        if (tools.Count > 0)
+        {
+            options.Tools = tools;
+        }
+
+        options.ToolMode = Wire.Get(root, "tool_choice") switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.String } c => c.GetString() switch
+            {
+                "none" => ChatToolMode.None,
+                "auto" => ChatToolMode.Auto,
+                "required" => ChatToolMode.RequireAny,
+                var other => throw RequestException.Invalid($"Invalid value: '{other}'. Supported values are: 'none', 'auto', and 'required'.", "tool_choice"),
+            },
+            { ValueKind: JsonValueKind.Object } c when Wire.Get(c, "function") is { } f && Wire.String(f, "name") is { } name => ChatToolMode.RequireSpecific(name),
+            _ => throw RequestException.Invalid("tool_choice: expected 'none', 'auto', 'required' or {type: function, function: {name}}", "tool_choice"),
+        };
+        if (options.ToolMode is RequiredChatToolMode && tools.Count == 0)
+        {
+            throw RequestException.Invalid("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice");
+        }
+
+        JsonElement? schema = null;
+        if (Wire.Get(root, "response_format") is { ValueKind: JsonValueKind.Object } format)
+        {
+            switch (Wire.String(format, "type", "response_format.type"))
             {
                 case "json_object":
                     options.ResponseFormat = ChatResponseFormat.Json;
                     break;
                 case "json_schema":
-                    var spec = format.GetProperty("json_schema");
-                    schema = spec.TryGetProperty("schema", out var s) ? s.Clone() : null;
-                    options.ResponseFormat = schema is { } sc
-                        ? ChatResponseFormat.ForJsonSchema(sc, spec.TryGetProperty("name", out var n) ? n.GetString() : null)
-                        : ChatResponseFormat.Json;
+                    var spec = Wire.Get(format, "json_schema") ?? throw RequestException.Invalid("Missing required parameter: 'response_format.json_schema'.", "response_format.json_schema");
+                    schema = Wire.Get(spec, "schema")?.Clone();
+                    options.ResponseFormat = schema is { } sc ? ChatResponseFormat.ForJsonSchema(sc, Wire.String(spec, "name")) : ChatResponseFormat.Json;
                     break;
             }
         }
 
-        var stream = root.TryGetProperty("stream", out var st) && st.ValueKind == JsonValueKind.True;
-        var includeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
-            && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-        return new ChatRequest(model.GetString()!, list, options, schema, maxTokens, stream, includeUsage);
+        var stream = Wire.Bool(root, "stream") == true;
+        var includeUsage = Wire.Get(root, "stream_options") is { } so && Wire.Bool(so, "include_usage") == true;
+        var choices = (int)(Wire.Whole(root, "n", 1, 128) ?? 1);
+        return new ChatRequest(model, list, options, schema, maxTokens, stream, includeUsage, choices);
     }
 
-    private sealed record ChatRequest(string Model, List<ChatMessage> Messages, ChatOptions Options, JsonElement? Schema, long? MaxTokens, bool Stream, bool IncludeUsage);
+    /// <summary>One message: text and image parts, an assistant's tool calls, a tool's result.</summary>
+    private static ChatMessage ParseMessage(JsonElement m, string where)
+    {
+        var role = Wire.String(m, "role", $"{where}.role") ?? throw RequestException.Invalid($"Missing required parameter: '{where}.role'.", $"{where}.role");
+        var contents = new List<AIContent>();
+        switch (Wire.Get(m, "content"))
+        {
+            case { ValueKind: JsonValueKind.String } text:
+                contents.Add(new TextContent(text.GetString()));
+                break;
+            case { ValueKind: JsonValueKind.Array } parts:
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (Wire.String(part, "text") is { } t)
+                    {
+                        contents.Add(new TextContent(t));
+                    }
+                    else if (Wire.Get(part, "image_url") is { } image && Wire.String(image, "url") is { } url)
+                    {
+                        contents.Add(SimulatorState.Image(url));
+                    }
+                }
+
+                break;
+        }
+
+        switch (role)
+        {
+            case "system" or "developer":
+                return new ChatMessage(ChatRole.System, contents);
+            case "user":
+                return new ChatMessage(ChatRole.User, contents);
+            case "assistant":
+                foreach (var call in Wire.Array(m, "tool_calls"))
+                {
+                    var function = Wire.Get(call, "function");
+                    var arguments = function is { } f ? Wire.String(f, "arguments") : null;
+                    JsonElement? parsed = null;
+                    try
+                    {
+                        parsed = arguments is null ? null : JsonSerializer.Deserialize<JsonElement>(arguments);
+                    }
+                    catch (JsonException)
+                    {
+                        // Models do write broken arguments; the conversation is still valid.
+                    }
+
+                    contents.Add(new FunctionCallContent(Wire.String(call, "id") ?? "", function is { } g ? Wire.String(g, "name") ?? "" : "", Wire.Arguments(parsed)));
+                }
+
+                return new ChatMessage(ChatRole.Assistant, contents);
+            case "tool":
+                var id = Wire.String(m, "tool_call_id") ?? throw RequestException.Invalid($"Missing required parameter: '{where}.tool_call_id'.", $"{where}.tool_call_id");
+                return new ChatMessage(ChatRole.Tool, [new FunctionResultContent(id, string.Concat(contents.OfType<TextContent>().Select(c => c.Text)))]);
+            default:
+                throw RequestException.Invalid($"Invalid value: '{role}'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.", $"{where}.role");
+        }
+    }
+
+    private sealed record ChatRequest(string Model, List<ChatMessage> Messages, ChatOptions Options, JsonElement? Schema, long? MaxTokens, bool Stream, bool IncludeUsage, int Choices);
 }

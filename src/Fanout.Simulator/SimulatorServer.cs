@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Fanout.Simulator;
@@ -36,21 +37,76 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         // Loopback only: the simulator accepts fake keys and must not be reachable from elsewhere.
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        // A stopping server ends its requests at once (generation waits on RequestAborted), so SIGTERM exits promptly.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
+        app.Use(Guard);
         app.MapPost("/v1/chat/completions", (HttpContext context) => OpenAIEndpoint.Handle(context, state));
         app.MapPost("/v1/messages", (HttpContext context) => AnthropicEndpoint.Handle(context, state));
+        app.MapPost("/v1/messages/count_tokens", (HttpContext context) => AnthropicEndpoint.CountTokens(context, state));
         app.MapPost("/v1/images/generations", (HttpContext context) => ImagesEndpoint.Handle(context, state));
+        app.MapPost("/v1/embeddings", (HttpContext context) => EmbeddingsEndpoint.Handle(context, state));
+        app.MapPost("/v1/responses", (HttpContext context) => ResponsesEndpoint.Handle(context, state));
+        app.MapGet("/v1/models", (HttpContext context) => ModelsEndpoint.List(context, state));
+        app.MapGet("/v1/models/{**id}", (HttpContext context, string id) => ModelsEndpoint.Get(context, state, id));
+        app.MapFallback((HttpContext context) => Wire.Error(context, Wire.ApiOf(context.Request), 404,
+            $"Invalid URL ({context.Request.Method} {context.Request.Path})", code: "unknown_url"));
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SimulatorServer(app, new Uri(bound.TrimEnd('/') + "/"));
     }
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> fires, then stops.</summary>
-    public async Task WaitAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every request: its id header (<c>x-request-id</c>; Anthropic's <c>request-id</c> too), its end tied to the
+    /// server's, and any failure the endpoints did not explain answered as the API's own 500 (never .NET's text).
+    /// </summary>
+    private static async Task Guard(HttpContext context, RequestDelegate next)
     {
+        var id = "req_" + Guid.NewGuid().ToString("N")[..24];
+        void Identify()
+        {
+            context.Response.Headers["x-request-id"] = id;
+            if (Wire.ApiOf(context.Request) == Api.Anthropic)
+            {
+                context.Response.Headers["request-id"] = id;
+            }
+        }
+
+        Identify();
+
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        context.RequestAborted = ended.Token;
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            await next(context);
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+            context.Abort();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            context.Response.Clear();
+            Identify();
+            await Wire.Error(context, Wire.ApiOf(context.Request), 500, "The server had an error while processing your request (simulator fault, not a simulated one).");
+        }
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires or the host is told to stop (SIGTERM), then stops.</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        var stopping = _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, either.Token);
         }
         catch (OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Fanout.Providers.Simulation;
+using Fanout.Providers.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 
@@ -65,9 +66,28 @@ internal sealed class SimulatorState
         }
     }
 
-    /// <summary>Token estimate of a prompt for admission: characters / 4, rounded up, as providers estimate before tokenising.</summary>
-    public static long EstimateTokens(IEnumerable<ChatMessage> messages, JsonElement? schema) =>
-        (messages.Sum(m => (long)m.Text.Length) + (schema?.GetRawText().Length ?? 0) + 3) / 4;
+    /// <summary>Token estimate of a prompt for admission, as providers meter it before tokenising (<see cref="TokenCount.Prompt"/>: tools, system and images included).</summary>
+    public static long EstimateTokens(IEnumerable<ChatMessage> messages, ChatOptions? options) => TokenCount.Prompt(messages, options);
+
+    /// <summary>An image part: a <c>data:</c> URL's bytes, or a link the simulator does not fetch.</summary>
+    public static AIContent Image(string url)
+    {
+        if (url.StartsWith("data:", StringComparison.Ordinal))
+        {
+            try
+            {
+                return new DataContent(url);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                throw RequestException.Invalid("Invalid image data URL: expected data:image/...;base64,...");
+            }
+        }
+
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? new UriContent(uri, "image/*")
+            : throw RequestException.Invalid($"Invalid image URL: '{url}'");
+    }
 
     /// <summary>Text of a message's <c>content</c>: a string or an array of <c>{type: text, text}</c> parts.</summary>
     public static string ContentText(JsonElement content) => content.ValueKind switch

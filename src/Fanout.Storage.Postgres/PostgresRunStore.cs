@@ -115,7 +115,7 @@ public sealed class PostgresRunStore : IRunStore
                     p.AddWithValue("attempts", attempts.Select(a => a.Attempt).ToArray());
                     Times(p, "started", attempts.Select(a => (DateTimeOffset?)a.StartedAt));
                     Times(p, "finished", attempts.Select(a => a.FinishedAt));
-                    Text(p, "outcomes", attempts.Select(a => a.Outcome));
+                    Text(p, "outcomes", attempts.Select(a => a.Outcome.ToWire()));
                     Text(p, "errors", attempts.Select(a => a.Error));
                     Tokens(p, attempts.Select(a => a.Tokens));
                     p.AddWithValue("costs", NpgsqlDbType.Array | NpgsqlDbType.Numeric, attempts.Select(a => a.CostUsd).ToArray());
@@ -137,7 +137,7 @@ public sealed class PostgresRunStore : IRunStore
                 {
                     Text(p, "runs", events.Select(e => e.RunId));
                     Times(p, "at", events.Select(e => (DateTimeOffset?)e.At));
-                    Text(p, "types", events.Select(e => e.Type));
+                    Text(p, "types", events.Select(e => e.Type.ToWire()));
                     Text(p, "ids", events.Select(e => e.InstanceId));
                     Text(p, "data", events.Select(e => e.DataJson));
                 }));
@@ -337,7 +337,7 @@ public sealed class PostgresRunStore : IRunStore
                     Attempt = reader.GetInt32(1),
                     StartedAt = Timestamp(reader, 2)!.Value,
                     FinishedAt = Timestamp(reader, 3),
-                    Outcome = reader.GetString(4),
+                    Outcome = WireName<AttemptOutcome>.Parse(reader.GetString(4)),
                     Error = reader.IsDBNull(5) ? null : reader.GetString(5),
                     Tokens = ReadTokens(reader, 6),
                     CostUsd = reader.IsDBNull(9) ? null : reader.GetDecimal(9),
@@ -363,7 +363,7 @@ public sealed class PostgresRunStore : IRunStore
             {
                 RunId = runId,
                 At = Timestamp(reader, 0)!.Value,
-                Type = reader.GetString(1),
+                Type = WireName<RunEventKind>.Parse(reader.GetString(1)),
                 InstanceId = reader.IsDBNull(2) ? null : reader.GetString(2),
                 DataJson = reader.IsDBNull(3) ? null : reader.GetString(3),
             });

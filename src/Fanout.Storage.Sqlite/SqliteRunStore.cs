@@ -162,7 +162,7 @@ public sealed class SqliteRunStore : IRunStore
                 {
                     RunId = runId,
                     At = Time(reader.GetString(0)),
-                    Type = reader.GetString(1),
+                    Type = WireName<RunEventKind>.Parse(reader.GetString(1)),
                     InstanceId = Text(reader, 2),
                     DataJson = Text(reader, 3),
                 });
@@ -295,7 +295,7 @@ public sealed class SqliteRunStore : IRunStore
                 TaskId = reader.GetString(1),
                 ItemIndex = reader.IsDBNull(2) ? null : reader.GetInt32(2),
                 DefinitionHash = reader.GetString(3),
-                State = Enum.Parse<TaskState>(reader.GetString(4), ignoreCase: true),
+                State = WireName<TaskState>.Parse(reader.GetString(4)),
                 Error = Text(reader, 5),
                 ResultJson = Text(reader, 6),
                 UpdatedAt = Time(reader.GetString(7)),
@@ -323,7 +323,7 @@ public sealed class SqliteRunStore : IRunStore
                 Attempt = reader.GetInt32(1),
                 StartedAt = Time(reader.GetString(2)),
                 FinishedAt = reader.IsDBNull(3) ? null : Time(reader.GetString(3)),
-                Outcome = reader.GetString(4),
+                Outcome = WireName<AttemptOutcome>.Parse(reader.GetString(4)),
                 Error = Text(reader, 5),
                 Tokens = Tokens(reader, 6),
                 CostUsd = Money(reader, 9),

@@ -64,13 +64,13 @@ internal sealed class SqliteWriter : IDisposable
 
         foreach (var a in batch.Attempts)
         {
-            Execute(_attempt, transaction, a.RunId, a.InstanceId, a.Attempt, Time(a.StartedAt), Time(a.FinishedAt), a.Outcome, a.Error,
+            Execute(_attempt, transaction, a.RunId, a.InstanceId, a.Attempt, Time(a.StartedAt), Time(a.FinishedAt), a.Outcome.ToWire(), a.Error,
                 a.Tokens?.Input, a.Tokens?.Output, a.Tokens?.CachedInput, Money(a.CostUsd), a.KeyAlias, a.CacheHit ? 1 : 0);
         }
 
         foreach (var e in batch.Events)
         {
-            Execute(_event, transaction, e.RunId, Time(e.At), e.Type, e.InstanceId, e.DataJson);
+            Execute(_event, transaction, e.RunId, Time(e.At), e.Type.ToWire(), e.InstanceId, e.DataJson);
         }
 
         foreach (var c in batch.Cache)

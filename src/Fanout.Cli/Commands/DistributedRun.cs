@@ -65,7 +65,7 @@ internal static class DistributedRun
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
-        if (PlanStep.Load(env, settings.Plan) is not { } graph
+        if (PlanStep.Read(env, settings.Plan) is not { Graph: var graph } planFile
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
         {
             return ExitCodes.Invalid;
@@ -79,12 +79,15 @@ internal static class DistributedRun
         }
 
         // Checked before submitting: a plan whose providers cannot be built here is better refused now.
+        Redactor redactor;
         using (var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time }))
         {
             if (providers is null)
             {
                 return ExitCodes.Invalid;
             }
+
+            redactor = PlanStep.Redactor(env, providers);
         }
 
         if ((settings.BudgetUsd ?? graph.Plan.BudgetUsd) is not null)
@@ -104,7 +107,7 @@ internal static class DistributedRun
         {
             RunId = runId,
             Graph = graph,
-            PlanText = await File.ReadAllTextAsync(planPath, cancellationToken),
+            PlanText = redactor.Redact(planFile.Text),
             PlanPath = settings.Plan,
             BaseDirectory = graph.Plan.BaseDirectory,
             Inputs = inputs,

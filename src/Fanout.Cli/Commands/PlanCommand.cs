@@ -30,7 +30,7 @@ internal static class PlanCommand
             Arity = ArgumentArity.ZeroOrMore,
             DefaultValueFactory = _ => [],
         };
-        var repairs = new Option<int>("--repairs") { Description = "How many times a rejected answer goes back to the model with the reasons", DefaultValueFactory = _ => 2, HelpName = "N" };
+        var repairs = new Option<int>("--repairs") { Description = "How many times a rejected answer goes back to the model with the reasons", DefaultValueFactory = _ => 2, HelpName = "N" }.Between(0, 100);
         var command = new Command("plan", "Ask an orchestrator model to split GOAL into worker tasks and write them as a validated plan. Exit 0 written, 2 rejected")
         {
             goal, workers, output, provider, model, config, answer, workerCommands, repairs,
@@ -74,9 +74,9 @@ internal static class PlanCommand
             string text;
             try
             {
-                text = await File.ReadAllTextAsync(env.FullPath(answerPath), cancellationToken);
+                text = InputFile.ReadText(env.FullPath(answerPath));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (InputFileException e)
             {
                 env.Error.WriteLine($"{answerPath}: error: cannot read the answer: {e.Message}");
                 return ExitCodes.Invalid;
@@ -162,18 +162,16 @@ internal static class PlanCommand
         PlanDefinition plan;
         try
         {
-            // The config is a plan's providers section; a placeholder task makes it a plan the loader accepts.
-            var providers = request.Config is { } configPath ? File.ReadAllText(env.FullPath(configPath)) : "";
-            plan = PlanLoader.Parse($"{providers}\nname: planner\ntasks:\n  - id: planner\n    argv: [\"true\"]\n", request.Config ?? "<planner>");
+            // The config is a file of providers, as --providers reads; a placeholder task makes a plan of them.
+            plan = PlanLoader.Parse("name: planner\ntasks:\n  - id: planner\n    argv: [\"true\"]\n", "<planner>");
+            if (request.Config is { } configPath)
+            {
+                plan = plan with { Providers = PlanLoader.LoadProviders(env.LoaderPath(configPath)) };
+            }
         }
         catch (PlanException e)
         {
             PlanStep.WriteDiagnostics(env.Error, e);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            env.Error.WriteLine($"{request.Config}: error: cannot read the config: {e.Message}");
             return null;
         }
 

@@ -12,12 +12,19 @@ namespace Fanout.Cli.Commands;
 /// </summary>
 internal static class PlanStep
 {
+    /// <summary>A plan file read once and compiled (validated once), with the text that was read.</summary>
+    public sealed record PlanFile(TaskGraph Graph, string Text);
+
     /// <summary>The compiled plan, or null after printing every problem.</summary>
-    public static TaskGraph? Load(CliEnvironment env, string path)
+    public static TaskGraph? Load(CliEnvironment env, string path) => Read(env, path)?.Graph;
+
+    /// <summary>The compiled plan and its text, or null after printing every problem.</summary>
+    public static PlanFile? Read(CliEnvironment env, string path)
     {
         try
         {
-            return TaskGraph.Compile(PlanLoader.Load(env.LoaderPath(path)));
+            var graph = PlanLoader.Compile(env.LoaderPath(path), out var text);
+            return new PlanFile(graph, text);
         }
         catch (PlanException e)
         {
@@ -76,35 +83,43 @@ internal static class PlanStep
             return plan;
         }
 
-        var full = env.FullPath(path);
         try
         {
-            // Appended, not prepended, so that line numbers in errors are the file's own.
-            var text = File.ReadAllText(full) + "\nname: providers\ntasks: [{ id: providers_file, prompt: none }]\n";
-            return plan with { Providers = PlanLoader.Parse(text, full, Path.GetDirectoryName(full)).Providers };
+            return plan with { Providers = PlanLoader.LoadProviders(env.LoaderPath(path)) };
         }
         catch (PlanException e)
         {
             WriteDiagnostics(env.Error, e);
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            env.Error.WriteLine($"{path}: error: cannot read the providers file: {e.Message}");
-        }
-
-        return null;
     }
 
-    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike).</summary>
-    public static ExecutorRegistry Executors(ProviderSet providers, WorkerSet workers) =>
-        ExecutorRegistry.CreateDefault().With(new ProcessExecutor()).With(new PromptExecutor(providers)).With(new ImageExecutor(providers)).With(new AgentExecutor(workers));
+    /// <summary>The executors a plan's tasks run with (local runs and distributed workers alike), their results and
+    /// failures passed through <paramref name="redactor"/>.</summary>
+    public static ExecutorRegistry Executors(CliEnvironment env, ProviderSet providers, WorkerSet workers, Redactor redactor) =>
+        redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers))
+            .With(new ImageExecutor(providers)).With(new AgentExecutor(workers)));
 
-    /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a location).</summary>
+    /// <summary>The run's one redactor: every configured key and every secret-named variable of the environment.</summary>
+    public static Redactor Redactor(CliEnvironment env, ProviderSet providers) =>
+        new(providers.Secrets.Concat(Fanout.Redactor.SecretVariables(env.Variables)));
+
+    /// <summary>The most problems printed; past that, a count. The first few are what gets fixed first anyway.</summary>
+    public const int ListedProblems = 50;
+
+    /// <summary>One line per diagnostic: <c>file:line:col: error: message</c> (or <c>error: message</c> without a
+    /// location), the first <see cref="ListedProblems"/> of them, then how many more there are.</summary>
     public static void WriteDiagnostics(TextWriter writer, PlanException exception)
     {
-        foreach (var diagnostic in exception.Diagnostics)
+        foreach (var diagnostic in exception.Diagnostics.Take(ListedProblems))
         {
             writer.WriteLine(diagnostic.ToString());
+        }
+
+        if (exception.Diagnostics.Count > ListedProblems)
+        {
+            var more = exception.Diagnostics.Count - ListedProblems;
+            writer.WriteLine($"… and {more} more problem{(more == 1 ? "" : "s")} ({exception.Diagnostics.Count} in all)");
         }
     }
 }

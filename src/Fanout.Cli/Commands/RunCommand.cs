@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fanout.Cli.Output;
 using Fanout.Cli.Storage;
 using Fanout.Providers;
+using Fanout.Providers.Pools;
 using Fanout.Providers.Workers;
 using Fanout.Storage;
 
@@ -52,16 +53,10 @@ internal static class RunCommand
         var output = new Option<string?>("--out", "-o") { Description = "Directory for run.json, report.html and task outputs (default: .fanout/runs/<run-id>/)", HelpName = "DIR" };
         var json = CommonOptions.Json("Print run.json to stdout; progress and summary go to stderr");
         var failFast = new Option<bool>("--fail-fast") { Description = "Cancel the rest of the run at the first failure (overrides the plan's on_failure)" };
-        var seed = new Option<int?>("--seed") { Description = "Seed for retry jitter, to make backoff delays reproducible", HelpName = "N" };
+        var seed = new Option<int?>("--seed") { Description = "Seed for retry jitter, to make backoff delays reproducible", HelpName = "N" }.Between(int.MinValue, int.MaxValue);
         var plain = new Option<bool>("--plain") { Description = "One line per event instead of the live view (the default when output is not a terminal)" };
-        var budget = new Option<decimal?>("--budget-usd") { Description = "Stop starting tasks once the run has cost this many US dollars (overrides the plan's budget_usd)", HelpName = "USD" };
-        budget.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<decimal?>() is < 0)
-            {
-                result.AddError("--budget-usd must be 0 or more");
-            }
-        });
+        var budget = new Option<decimal?>("--budget-usd") { Description = "Stop starting tasks once the run has cost this many US dollars (overrides the plan's budget_usd)", HelpName = "USD" }
+            .Between(0, Fanout.Plans.PlanLimits.MaxBudgetUsd);
         var store = StoreOptions.Store();
         var noCache = StoreOptions.NoCache();
         var resume = new Option<string?>("--resume")
@@ -123,7 +118,7 @@ internal static class RunCommand
         }
 
         var human = HumanOutput.For(env, toError: settings.Json);
-        if (PlanStep.Load(env, settings.Plan) is not { } graph
+        if (PlanStep.Read(env, settings.Plan) is not { Graph: var graph } planFile
             || PlanStep.ResolveInputs(env, graph.Plan, settings.Inputs) is not { } inputs)
         {
             return ExitCodes.Invalid;
@@ -137,7 +132,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
 
         // Before anything runs, so nobody mistakes simulated answers for real ones.
         foreach (var notice in providers.Notices.Concat(workers.Notices))
@@ -188,9 +183,7 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var progress = new RunProgress();
-        var live = human.IsTerminal && !settings.Plain;
-        var log = live ? null : new PlainLog(human.Writer);
+        var redactor = PlanStep.Redactor(env, providers);
         var options = new RunOptions
         {
             RunId = runId,
@@ -201,33 +194,28 @@ internal static class RunCommand
             Seed = settings.Seed,
             Time = env.Time,
             BudgetUsd = settings.BudgetUsd,
-            Executors = PlanStep.Executors(providers, workers),
+            Executors = PlanStep.Executors(env, providers, workers, redactor),
             Store = store,
             Ownership = ownership,
             Resume = resume,
             PlanPath = env.FullPath(settings.Plan),
-            PlanText = await File.ReadAllTextAsync(env.FullPath(settings.Plan), cancellationToken),
+            PlanText = redactor.Redact(planFile.Text),
             OutputDirectory = directory,
-            OnEvent = e =>
-            {
-                progress.Observe(e);
-                log?.Observe(e);
-                env.OnEvent?.Invoke(e);
-            },
+            ProviderFacts = () => PoolReport.Facts(providers.Pools),
         };
         if (!settings.NoCache)
         {
             options = options with { Executors = CachingExecutor.Wrap(options.Executors, store) };
         }
 
-        var scheduler = new Scheduler(graph, options);
-        Func<Task<RunReport>> run = () => scheduler.RunAsync(cancellationToken);
+        var host = new LocalRunHost();
+        var request = new RunRequest(graph, options);
+        var handle = resume is null ? await host.StartAsync(request, cancellationToken) : await host.ResumeAsync(request, resume, cancellationToken);
+        await using var registration = cancellationToken.Register(handle.Cancel);
         RunReport report;
         try
         {
-            report = log is null
-                ? await new LiveView(human.Console, progress, env.Time).WhileRunning(run)
-                : await log.WhileRunning(run);
+            report = await RunFollower.FollowAsync(env, human, handle, live: human.IsTerminal && !settings.Plain);
         }
         catch (RunOwnershipLostException lost)
         {

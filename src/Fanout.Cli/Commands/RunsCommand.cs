@@ -13,7 +13,7 @@ internal static class RunsCommand
     {
         var store = StoreOptions.Store();
         var plan = new Option<string?>("--plan") { Description = "Only runs of this plan (its name)", HelpName = "NAME" };
-        var limit = new Option<int>("--limit") { Description = "At most this many runs", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var limit = new Option<int>("--limit") { Description = "At most this many runs", DefaultValueFactory = _ => 20, HelpName = "N" }.Between(1, 100_000);
         var json = CommonOptions.Json("Print the runs as JSON");
         var command = new Command("runs", "List journaled runs, newest first: id, plan, status, start, duration, cost") { store, plan, limit, json };
         command.SetAction(async (parse, cancellationToken) =>

@@ -58,7 +58,7 @@ internal static class ShowCommand
         await writer.WriteLineAsync($"{"TASK",-32} {"STATE",-10} ATTEMPTS");
         foreach (var instance in journal.Instances.OrderBy(i => i.TaskId, StringComparer.Ordinal).ThenBy(i => i.ItemIndex ?? -1))
         {
-            var log = string.Join(", ", attempts[instance.InstanceId].Select(a => a.CacheHit ? $"{a.Outcome} (cached)" : a.Outcome));
+            var log = string.Join(", ", attempts[instance.InstanceId].Select(a => a.CacheHit ? $"{a.Outcome.ToWire()} (cached)" : a.Outcome.ToWire()));
             var error = instance.Error is { } e ? $"  — {e}" : "";
             await writer.WriteLineAsync($"{instance.InstanceId,-32} {instance.State.ToWire(),-10} {log}{error}");
         }

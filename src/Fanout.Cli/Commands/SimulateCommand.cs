@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Net;
 using System.Net.Sockets;
+using Fanout.Plans;
 using Fanout.Simulator;
 
 namespace Fanout.Cli.Commands;
@@ -9,7 +11,7 @@ internal static class SimulateCommand
 {
     public static Command Create(CliEnvironment env)
     {
-        var port = new Option<int>("--port", "-p") { Description = "Port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 8089, HelpName = "PORT" };
+        var port = new Option<int>("--port", "-p") { Description = "Port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 8089, HelpName = "PORT" }.Between(IPEndPoint.MinPort, IPEndPoint.MaxPort);
         var config = new Option<string?>("--config", "-c") { Description = "YAML file: keys with rpm/tpm/itpm/otpm, models (latency), faults (rate, kinds, script)", HelpName = "FILE" };
         var command = new Command("simulate", "Serve a simulated OpenAI and Anthropic API on 127.0.0.1 (chat, messages, images) with per-key limits and faults") { port, config };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, parse.GetValue(port), parse.GetValue(config), cancellationToken));
@@ -21,14 +23,18 @@ internal static class SimulateCommand
         var options = new SimulatorOptions();
         if (configPath is not null)
         {
-            var path = env.FullPath(configPath);
-            if (!File.Exists(path))
+            string text;
+            try
             {
-                await env.Error.WriteLineAsync($"fanout: config file not found: {configPath}");
+                text = InputFile.ReadText(env.FullPath(configPath));
+            }
+            catch (InputFileException e)
+            {
+                await env.Error.WriteLineAsync($"fanout: cannot read the config file '{configPath}' ({e.Message})");
                 return ExitCodes.Invalid;
             }
 
-            options = SimulatorConfig.Read(await File.ReadAllTextAsync(path, cancellationToken), configPath, out var problems);
+            options = SimulatorConfig.Read(text, configPath, out var problems);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)

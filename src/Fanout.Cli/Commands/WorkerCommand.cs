@@ -21,9 +21,9 @@ internal static class WorkerCommand
         var lease = new Option<string>("--lease") { Description = "How long a claimed task stays this worker's without a heartbeat (heartbeats renew it every third of it)", HelpName = "DURATION", DefaultValueFactory = _ => "30s" };
         lease.Validators.Add(result =>
         {
-            if (!Durations.TryParse(result.GetValueOrDefault<string>(), out var value) || value < TimeSpan.FromSeconds(1))
+            if (!Durations.TryParse(result.GetValueOrDefault<string>(), out var value) || value < TimeSpan.FromSeconds(1) || value > Fanout.Plans.PlanLimits.MaxDuration)
             {
-                result.AddError("--lease must be a duration of at least 1s, such as 30s or 2m");
+                result.AddError("--lease must be a duration from 1s to 168h, such as 30s or 2m");
             }
         });
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit once no submitted run is left unfinished" };
@@ -78,13 +78,13 @@ internal static class WorkerCommand
         {
             var providers = PlanStep.CreateProviders(env, graph.Plan, new ProviderOptions { Time = env.Time })
                 ?? throw new InvalidOperationException("the plan's providers are not usable here (see above)");
-            var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable });
+            var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
             foreach (var notice in providers.Notices.Concat(workers.Notices))
             {
                 env.Error.WriteLine($"notice: {notice}");
             }
 
-            return new RunServices(PlanStep.Executors(providers, workers), providers);
+            return new RunServices(PlanStep.Executors(env, providers, workers, PlanStep.Redactor(env, providers)), providers);
         },
     };
 }

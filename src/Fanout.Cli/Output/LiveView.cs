@@ -66,7 +66,7 @@ internal sealed class LiveView(IAnsiConsole console, RunProgress progress, TimeP
 
         if (s.Running.Count > 0)
         {
-            var table = new Table().Border(TableBorder.Simple).AddColumn("running").AddColumn("attempt").AddColumn("elapsed");
+            var table = new Table().Border(TableBorder.Simple).AddColumn(TaskState.Running.ToWire()).AddColumn("attempt").AddColumn("elapsed");
             foreach (var task in s.Running.Take(MaxRunningRows))
             {
                 table.AddRow(Markup.Escape(task.Id), task.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), Durations.Format(now - task.Since));

@@ -1,7 +1,7 @@
 namespace Fanout.Cli.Output;
 
 /// <summary>
-/// Counters of a run in progress, fed by <see cref="RunOptions.OnEvent"/> on the scheduler loop and read by the live
+/// Counters of a run in progress, fed from the run's event subscription (see <see cref="RunFollower"/>) and read by the live
 /// view on its own timer. <see cref="Observe"/> only updates fields under a short lock: it never blocks the loop.
 /// </summary>
 internal sealed class RunProgress

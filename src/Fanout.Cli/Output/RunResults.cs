@@ -7,17 +7,15 @@ namespace Fanout.Cli;
 /// summary, the files' paths, and run.json on stdout with <c>--json</c>.</summary>
 internal static class RunResults
 {
-    /// <summary>Writes the run's files and summary (with the key pools' figures, when any); returns the exit code for its status.</summary>
+    /// <summary>Writes the run's files and summary (with the key pools' lines, when any); returns the exit code for its
+    /// status. The report is written as the scheduler built it.</summary>
     public static async Task<int> WriteAsync(
         CliEnvironment env, HumanOutput human, RunReport report, string directory, bool json, IReadOnlyList<PoolStats>? pools = null)
     {
         pools ??= [];
 
-        // 429s a key pool absorbed (re-routed or waited out) never reach a task's attempts, but they were still seen.
-        report = report with { RateLimited = report.RateLimited + (int)pools.Sum(p => p.Keys.Sum(k => k.RateLimited)) };
-
         // Written even when cancelled: a stopped run's report says what finished and what did not.
-        var text = PoolReport.AddTo(report.ToJson(), pools);
+        var text = report.ToJson();
         var runJson = Path.Combine(directory, "run.json");
         var reportHtml = Path.Combine(directory, "report.html");
         Directory.CreateDirectory(directory);

@@ -40,9 +40,7 @@ internal static class Summary
 
     private static string Counts(RunReport report)
     {
-        string[] order = ["succeeded", "failed", "skipped", "cancelled"];
-        var parts = order.Where(report.Counts.ContainsKey).Select(k => $"{report.Counts[k]} {k}")
-            .Concat(report.Counts.Where(kv => !order.Contains(kv.Key)).Select(kv => $"{kv.Value} {kv.Key}"));
+        var parts = report.Counts.InStateOrder().Select(kv => $"{kv.Value} {kv.Key}");
         return $"[grey]{string.Join(" · ", parts)}[/]";
     }
 

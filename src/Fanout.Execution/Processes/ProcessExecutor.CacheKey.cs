@@ -5,7 +5,7 @@ namespace Fanout.Execution;
 public sealed partial class ProcessExecutor
 {
     /// <summary>
-    /// Kind, the rendered argv, stdin, the task's own environment variables, working directory and output format,
+    /// Kind, the rendered argv, stdin, the task's own environment variables and those it inherits by name, working directory and output format,
     /// plus the contents of every argument that names an existing file (relative to the working directory). A file
     /// the process reads without naming it on its command line is not seen: declare such a task <c>pure</c> only when
     /// that does not matter.
@@ -33,10 +33,11 @@ public sealed partial class ProcessExecutor
             parts.Add(argument.Length > 0 && File.Exists(path) ? ContentHash.Of(File.ReadAllBytes(path)) : null);
         }
 
-        foreach (var name in body.Env.Keys.Order(StringComparer.Ordinal))
+        // Named inherited variables are inputs too (inherit_env: true is not: the whole environment would make every key unique).
+        foreach (var name in body.Env.Keys.Concat(body.InheritEnv.Names).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             parts.Add(name);
-            parts.Add(start.Environment[name]);
+            parts.Add(start.Environment.TryGetValue(name, out var value) ? value : null);
         }
 
         return ContentHash.OfParts(parts);

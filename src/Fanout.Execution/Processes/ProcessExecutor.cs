@@ -6,13 +6,17 @@ namespace Fanout.Execution;
 /// <summary>
 /// Runs <see cref="ProcessBody"/> tasks. Each rendered argv element is exactly one argument — no shell parses it.
 /// With <c>shell: true</c> the first element is a fixed <c>/bin/sh -c</c> script and the rest are passed to it as
-/// <c>$1</c>, <c>$2</c>…, so templated values still never become shell text. On timeout or cancellation the whole
-/// process tree is killed. (A background child whose parent has already exited is no longer in that tree: the attempt
-/// still ends on time, but such a child is left running.)
+/// <c>$1</c>, <c>$2</c>…, so templated values still never become shell text. The process gets the minimal environment
+/// plus what its task declares or inherits (<see cref="ProcessEnvironment"/>) and runs in a session of its own
+/// (<see cref="ProcessSession"/>): when it exits, times out or is cancelled, everything still running in that session
+/// is killed, so no task leaves a process behind.
 /// </summary>
-public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
+/// <param name="environment">Fanout's environment, what tasks may inherit from; null: this process's.</param>
+public sealed partial class ProcessExecutor(IReadOnlyDictionary<string, string>? environment = null) : ITaskExecutor, ICacheableExecutor
 {
     private const int TailBytes = 4096;
+
+    private readonly IReadOnlyDictionary<string, string> _environment = environment ?? ProcessEnvironment.Current();
 
     /// <inheritdoc />
     public string Kind => "process";
@@ -21,9 +25,32 @@ public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
     public async ValueTask<TaskResult> ExecuteAsync(TaskContext context, CancellationToken cancellationToken)
     {
         var body = (ProcessBody)context.Task.Body;
+        var run = await RunAsync(body, context, cancellationToken);
+        var details = JsonSerializer.SerializeToElement(new { exit_code = run.ExitCode, pid = run.Pid, stderr = Tail(run.Stderr) });
+        if (run.ExitCode != 0)
+        {
+            var tail = Tail(run.Stderr).Trim();
+            throw new TaskFailedException($"'{run.Program}' exited with code {run.ExitCode}{(tail.Length > 0 ? ": " + tail : "")}");
+        }
+
+        return new TaskResult { Output = ParseOutput(body, run.Stdout), Details = details };
+    }
+
+    /// <summary>What one run of a process left: its exit code and everything it wrote.</summary>
+    internal sealed record Finished(string Program, int Pid, int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>Runs <paramref name="body"/> to its end (or kills it, with its session, on cancellation).</summary>
+    internal async Task<Finished> RunAsync(ProcessBody body, TaskContext context, CancellationToken cancellationToken)
+    {
         var start = StartInfo(body, context);
+        var program = start.FileName;
         // Rendered before the start: a template error must not leave a started process waiting on its stdin.
         var stdinText = body.Stdin is { } template ? context.Render(template) : null;
+        if (!ProcessSession.Prepare(start, program))
+        {
+            throw new TaskFailedException($"cannot start '{program}': No such file or directory", retryable: false);
+        }
+
         using var process = new Process { StartInfo = start };
         try
         {
@@ -31,7 +58,7 @@ public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new TaskFailedException($"cannot start '{start.FileName}': {e.Message}", retryable: false, e);
+            throw new TaskFailedException($"cannot start '{program}': {e.Message}", retryable: false, e);
         }
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
@@ -41,30 +68,23 @@ public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
         {
             await WriteStdinAsync(process.StandardInput, stdinText, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
-            // A backgrounded grandchild can hold the pipes open after the process exits: reading to EOF must still
-            // honour the timeout and cancellation.
+            // Whatever it left running would hold the pipes open (and outlive the run): its session ends with it.
+            ProcessSession.KillAll(process);
             output = await stdout.WaitAsync(cancellationToken);
             error = await stderr.WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            KillTree(process);
+            ProcessSession.KillAll(process);
             await process.WaitForExitAsync(CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
             throw;
         }
 
-        var details = JsonSerializer.SerializeToElement(new { exit_code = process.ExitCode, pid = process.Id, stderr = Tail(error) });
-        if (process.ExitCode != 0)
-        {
-            var tail = Tail(error).Trim();
-            throw new TaskFailedException($"'{Path.GetFileName(start.FileName)}' exited with code {process.ExitCode}{(tail.Length > 0 ? ": " + tail : "")}");
-        }
-
-        return new TaskResult { Output = ParseOutput(body, output), Details = details };
+        return new Finished(Path.GetFileName(program), process.Id, process.ExitCode, output, error);
     }
 
-    private static ProcessStartInfo StartInfo(ProcessBody body, TaskContext context)
+    private ProcessStartInfo StartInfo(ProcessBody body, TaskContext context)
     {
         if (body.Argv.IsDefaultOrEmpty)
         {
@@ -99,6 +119,7 @@ public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
             }
         }
 
+        ProcessEnvironment.Apply(start, _environment, body.InheritEnv);
         foreach (var (name, value) in body.Env)
         {
             start.Environment[name] = context.Render(value);
@@ -153,17 +174,5 @@ public sealed partial class ProcessExecutor : ITaskExecutor, ICacheableExecutor
         }
     }
 
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-    }
-
-    private static string Tail(string text) => text.Length <= TailBytes ? text : "…" + text[^TailBytes..];
+    internal static string Tail(string text) => text.Length <= TailBytes ? text : "…" + text[^TailBytes..];
 }

@@ -6,11 +6,13 @@ namespace Fanout.Execution.Tools;
 /// <summary>
 /// A tool that runs a program: its argv is a function of the call's arguments, each element exactly one argument
 /// (no shell parses them, so a model's arguments cannot become shell text). Its result is standard output; a
-/// non-zero exit fails the call with the end of standard error; cancellation and timeouts kill the process tree.
+/// non-zero exit fails the call with the end of standard error. It gets only the minimal environment and runs in a
+/// session of its own, killed with everything in it when it exits or the call is cancelled.
 /// </summary>
 public sealed class ProcessTool : AIFunction
 {
     private const int TailChars = 2048;
+    private static readonly IReadOnlyDictionary<string, string> Parent = ProcessEnvironment.Current();
     private readonly string _name;
     private readonly string _description;
     private readonly Func<AIFunctionArguments, IReadOnlyList<string>> _argv;
@@ -48,7 +50,7 @@ public sealed class ProcessTool : AIFunction
             throw new TaskFailedException($"tool '{_name}' produced an empty argv", retryable: false);
         }
 
-        var start = new ProcessStartInfo(argv[0])
+        var start = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -58,6 +60,13 @@ public sealed class ProcessTool : AIFunction
         foreach (var argument in argv.Skip(1))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // A model chooses the arguments: the process sees no key, and nothing it starts outlives the call.
+        ProcessEnvironment.Apply(start, Parent, InheritedEnvironment.None);
+        if (!ProcessSession.Prepare(start, argv[0]))
+        {
+            throw new TaskFailedException($"cannot start '{argv[0]}': No such file or directory", retryable: false);
         }
 
         using var process = new Process { StartInfo = start };
@@ -78,10 +87,11 @@ public sealed class ProcessTool : AIFunction
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            ProcessSession.KillAll(process);
             throw;
         }
 
+        ProcessSession.KillAll(process);
         var output = await stdout;
         var error = (await stderr).Trim();
         if (process.ExitCode != 0)

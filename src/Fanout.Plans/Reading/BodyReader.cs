@@ -121,12 +121,12 @@ internal static partial class BodyReader
 
         if (map["temperature"] is { } temperature)
         {
-            body = body with { Temperature = ctx.Number(temperature, "temperature", 0, prefix) };
+            body = body with { Temperature = ctx.Number(temperature, "temperature", 0, PlanLimits.MaxTemperature, prefix) };
         }
 
         if (map["max_tokens"] is { } maxTokens)
         {
-            body = body with { MaxTokens = ctx.Int(maxTokens, "max_tokens", 1, prefix) };
+            body = body with { MaxTokens = ctx.Int(maxTokens, "max_tokens", 1, prefix, PlanLimits.MaxTokens) };
         }
 
         if (map["output"] is { } output)
@@ -226,11 +226,12 @@ internal static partial class BodyReader
             body = body with { Shell = ctx.Bool(shell, "shell", prefix) ?? false };
         }
 
-        if (body.Shell && body.Argv.Length > 0 && body.Argv[0].Contains("{{", StringComparison.Ordinal))
+        if (body.ShellScript() is var (script, shellName) && body.Argv[script].Contains("{{", StringComparison.Ordinal))
         {
-            ctx.Diagnostics.Add(new($"{prefix}with 'shell: true', argv[0] is a fixed script and must not contain templates ({{{{...}}}}): " +
-                "templated values would become shell code. Pass values as further argv entries; the script reads them as $1, $2…",
-                locations["argv[0]"]));
+            var how = body.Shell ? "with 'shell: true', argv[0]" : $"argv[{script}] is run by '{shellName} -c' as shell text: it";
+            ctx.Diagnostics.Add(new($"{prefix}{how} is a fixed script and must not contain templates ({{{{...}}}}): " +
+                "templated values would become shell code (shell injection). Pass values as further argv entries; the script reads them as $1, $2…",
+                locations[$"argv[{script}]"]));
         }
 
         if (map["stdin"] is { } stdin)
@@ -241,6 +242,7 @@ internal static partial class BodyReader
         return body with
         {
             Env = Env(map, prefix, locations, ctx),
+            InheritEnv = InheritEnv(map, prefix, ctx) ?? InheritedEnvironment.None,
             WorkingDirectory = map["cwd"] is { } cwd ? ctx.String(cwd, "cwd", prefix) : null,
             Output = StdoutFormat(map, "process", prefix, ctx),
         };
@@ -265,6 +267,7 @@ internal static partial class BodyReader
             Worker = worker,
             Prompt = prompt,
             Env = Env(map, prefix, locations, ctx),
+            InheritEnv = InheritEnv(map, prefix, ctx) ?? InheritedEnvironment.Everything,
             WorkingDirectory = map["cwd"] is { } cwd ? ctx.String(cwd, "cwd", prefix) : null,
             Output = StdoutFormat(map, "agent", prefix, ctx),
         };
@@ -293,6 +296,39 @@ internal static partial class BodyReader
         }
 
         return vars.ToImmutable();
+    }
+
+    /// <summary><c>inherit_env</c>: <c>true</c> (everything), <c>false</c> (the minimal set) or a list of variable names; null when absent.</summary>
+    private static InheritedEnvironment? InheritEnv(MappingNode map, string prefix, ReadContext ctx)
+    {
+        switch (map["inherit_env"])
+        {
+            case null:
+                return null;
+            case ScalarNode { Type: ScalarType.Boolean } flag:
+                return ctx.Bool(flag, "inherit_env", prefix) == true ? InheritedEnvironment.Everything : InheritedEnvironment.None;
+            case SequenceNode list:
+                var names = ImmutableArray.CreateBuilder<string>();
+                foreach (var item in list.Items)
+                {
+                    if (ctx.String(item, "inherit_env", prefix) is not { } name)
+                    {
+                        continue;
+                    }
+
+                    if (!EnvName().IsMatch(name))
+                    {
+                        ctx.Error($"{prefix}invalid environment variable name '{name}' in 'inherit_env': use letters, digits and '_', not starting with a digit", item);
+                    }
+
+                    names.Add(name);
+                }
+
+                return new InheritedEnvironment(false, names.ToImmutable());
+            case var other:
+                ctx.Error($"{prefix}'inherit_env' must be true, false or a list of variable names, got {other.TypeName}", other);
+                return null;
+        }
     }
 
     /// <summary>How a process's standard output becomes the task's output: <c>text</c> or <c>json</c>.</summary>

@@ -19,11 +19,11 @@ internal static class PlanFields
     public static readonly string[] Prompt =
         ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output"];
 
-    public static readonly string[] Process = ["argv", "shell", "stdin", "env", "cwd", "output"];
+    public static readonly string[] Process = ["argv", "shell", "stdin", "env", "inherit_env", "cwd", "output"];
 
     public static readonly string[] Merge = ["merge", "sections"];
 
-    public static readonly string[] Agent = ["worker", "prompt", "prompt_file", "env", "cwd", "output"];
+    public static readonly string[] Agent = ["worker", "prompt", "prompt_file", "env", "inherit_env", "cwd", "output"];
 
     public static readonly string[] Image = ["provider", "model", "prompt", "prompt_file", "size", "quality", "n"];
 

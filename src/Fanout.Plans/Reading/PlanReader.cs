@@ -6,7 +6,7 @@ using Fanout.Plans.Yaml;
 namespace Fanout.Plans.Reading;
 
 /// <summary>Reads the plan's top level: name, settings, inputs, defaults, providers and pools; tasks go to <see cref="TaskReader"/>.</summary>
-internal static class PlanReader
+internal static partial class PlanReader
 {
     private static readonly (string, FailurePolicy)[] FailurePolicies = [("continue", FailurePolicy.Continue), ("fail_fast", FailurePolicy.FailFast), ("rollback", FailurePolicy.Rollback)];
 
@@ -48,7 +48,7 @@ internal static class PlanReader
 
         if (map["concurrency"] is { } concurrency)
         {
-            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1) };
+            plan = plan with { Concurrency = ctx.Int(concurrency, "concurrency", 1, max: PlanLimits.MaxConcurrency) };
         }
 
         if (map["on_failure"] is { } onFailure)
@@ -56,7 +56,7 @@ internal static class PlanReader
             plan = plan with { OnFailure = ctx.Enum(onFailure, "on_failure", FailurePolicies) ?? FailurePolicy.Continue };
         }
 
-        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0) is { } usd)
+        if (map["budget_usd"] is { } budget && ctx.Number(budget, "budget_usd", 0, (double)PlanLimits.MaxBudgetUsd) is { } usd)
         {
             plan = plan with { BudgetUsd = (decimal)usd };
         }
@@ -113,6 +113,29 @@ internal static class PlanReader
         CheckProviderNames(plan, map, ctx);
         CheckWorkerNames(plan, ctx);
         return plan;
+    }
+
+    /// <summary>A file holding only <c>providers:</c> (what <c>--providers</c> names).</summary>
+    public static ImmutableArray<ProviderDefinition> ReadProvidersFile(Node? root, ReadContext ctx)
+    {
+        if (root is not MappingNode map)
+        {
+            if (root is not null || ctx.Diagnostics.Count == 0)
+            {
+                ctx.Diagnostics.Add(new($"a providers file must be an object (a mapping) with 'providers', got {root?.TypeName ?? "nothing"}", root?.Location ?? new SourceLocation(ctx.File, 1, 1)));
+            }
+
+            return [];
+        }
+
+        ctx.CheckFields(map, ["$schema", "providers"], "");
+        if (map["providers"] is not { } providers)
+        {
+            ctx.Error("a providers file needs 'providers': a mapping of provider names to their settings", map);
+            return [];
+        }
+
+        return ctx.Mapping(providers, "providers") is { } providerMap ? [.. ReadProviders(providerMap, ctx)] : [];
     }
 
     private static IEnumerable<InputDefinition> ReadInputs(MappingNode map, ReadContext ctx)
@@ -237,6 +260,7 @@ internal static class PlanReader
                 ctx.Error($"{prefix}'type' is required (simulated, openai, anthropic…)", entry);
             }
 
+            RefuseInlineKeys(entry, prefix, ctx);
             var locations = ImmutableDictionary.CreateBuilder<string, SourceLocation>(StringComparer.Ordinal);
             CollectLocations(entry, "", locations);
             yield return new ProviderDefinition
@@ -247,6 +271,35 @@ internal static class PlanReader
                 Location = key.Location,
                 Locations = locations.ToImmutable(),
             };
+        }
+    }
+
+    /// <summary>
+    /// A key written into the plan would be kept with it (the journal stores the plan's text, reports quote it): every
+    /// <c>api_key</c> (the provider's or a pool key's) must be an environment reference, <c>${VAR}</c>, or be given as
+    /// <c>api_key_env: VAR</c>.
+    /// </summary>
+    private static void RefuseInlineKeys(MappingNode provider, string prefix, ReadContext ctx)
+    {
+        var entries = new List<(string Field, Node Value)>();
+        if (provider["api_key"] is { } own)
+        {
+            entries.Add(("api_key", own));
+        }
+
+        if (provider["keys"] is SequenceNode keys)
+        {
+            entries.AddRange(keys.Items.Select((k, i) => (k, i)).Where(x => x.k is MappingNode { } m && m["api_key"] is not null)
+                .Select(x => ($"keys[{x.i}].api_key", ((MappingNode)x.k)["api_key"]!)));
+        }
+
+        foreach (var (field, value) in entries)
+        {
+            if (value is ScalarNode { Value: { Length: > 0 } text } && !KeyReference().IsMatch(text))
+            {
+                ctx.Error($"{prefix}'{field}' holds a key written into the plan, which would be stored and shown with it: " +
+                    "put the key in an environment variable and name it, e.g. api_key_env: OPENAI_API_KEY (or api_key: ${OPENAI_API_KEY})", value);
+            }
         }
     }
 
@@ -288,7 +341,7 @@ internal static class PlanReader
 
             // An invalid size is reported here, with its location; the pool still exists so tasks using it do not
             // also get "undeclared pool" errors.
-            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ") ?? 1;
+            pools[key.Value] = ctx.Int(value, key.Value, 1, "pools: ", PlanLimits.MaxConcurrency) ?? 1;
         }
 
         return pools.ToImmutable();
@@ -361,4 +414,7 @@ internal static class PlanReader
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*)+$")]
+    private static partial System.Text.RegularExpressions.Regex KeyReference();
 }

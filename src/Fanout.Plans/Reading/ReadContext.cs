@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Fanout.Plans.Yaml;
 
@@ -62,7 +63,8 @@ internal sealed class ReadContext(string file, string baseDirectory)
     public bool? Bool(Node node, string field, string prefix = "") =>
         node is ScalarNode { Type: ScalarType.Boolean } s ? s.Value is "true" or "True" or "TRUE" : TypeError<bool?>(node, field, "a boolean (true or false)", prefix);
 
-    public int? Int(Node node, string field, int min, string prefix = "")
+    /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public int? Int(Node node, string field, int min, string prefix = "", int max = int.MaxValue)
     {
         if (node is not ScalarNode { Type: ScalarType.Integer } s)
         {
@@ -70,43 +72,57 @@ internal sealed class ReadContext(string file, string baseDirectory)
         }
 
         var value = JsonConversion.AsLong(s);
-        if (value is null || value < min || value > int.MaxValue)
+        if (value is null || value < min || value > max)
         {
-            Error($"{prefix}'{field}' must be an integer ≥ {min}, got {s.Value}", node);
+            Error($"{prefix}'{field}' must be an integer {Range(min, max, int.MaxValue)}, got {s.Value}", node);
             return null;
         }
 
         return (int)value;
     }
 
-    public double? Number(Node node, string field, double min, string prefix = "")
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public double? Number(Node node, string field, double min, double max, string prefix = "")
     {
         if (node is not ScalarNode { Type: ScalarType.Integer or ScalarType.Number } s
-            || !double.TryParse(s.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            || !double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
             return TypeError<double?>(node, field, "a number", prefix);
         }
 
-        if (value < min)
+        if (!double.IsFinite(value) || value < min || value > max)
         {
-            Error($"{prefix}'{field}' must be ≥ {min}, got {s.Value}", node);
+            Error($"{prefix}'{field}' must be a number {Range(min, max, double.MaxValue)}, got {s.Value}", node);
             return null;
         }
 
         return value;
     }
 
+    /// <summary>A duration of at most <see cref="PlanLimits.MaxDuration"/>.</summary>
     public TimeSpan? Duration(Node node, string field, string prefix = "")
     {
         if (node is ScalarNode { Type: ScalarType.String or ScalarType.Integer or ScalarType.Number } s && Durations.TryParse(s.Value, out var value))
         {
-            return value;
+            if (value <= PlanLimits.MaxDuration)
+            {
+                return value;
+            }
+
+            Error($"{prefix}'{field}' must be at most {PlanLimits.MaxDuration.TotalHours.ToString(CultureInfo.InvariantCulture)}h (7 days), got {s.Value}", node);
+            return null;
         }
 
         var got = node is ScalarNode { Type: ScalarType.String } text ? $"'{text.Value}'" : node.TypeName;
         Error($"{prefix}'{field}' must be a duration such as 250ms, 1.5s, 2m, 1h or a number of seconds, got {got}", node);
         return null;
     }
+
+    private static string Range<T>(T min, T max, T unbounded)
+        where T : IFormattable =>
+        max.Equals(unbounded)
+            ? $"≥ {min.ToString(null, CultureInfo.InvariantCulture)}"
+            : $"from {min.ToString(null, CultureInfo.InvariantCulture)} to {max.ToString(null, CultureInfo.InvariantCulture)}";
 
     /// <summary>One of <paramref name="options"/>, by name; otherwise a diagnostic listing them.</summary>
     public T? Enum<T>(Node node, string field, IReadOnlyList<(string Name, T Value)> options, string prefix = "")
@@ -146,14 +162,13 @@ internal sealed class ReadContext(string file, string baseDirectory)
     /// <summary>A file next to the plan, as text; null with a diagnostic at <paramref name="at"/> when it cannot be read.</summary>
     public string? ReadText(string relative, Node at, string what)
     {
-        var path = Path.GetFullPath(relative, BaseDirectory);
         try
         {
-            return System.IO.File.ReadAllText(path);
+            return InputFile.ReadText(Path.GetFullPath(relative, BaseDirectory));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            Error($"{what}: cannot read '{relative}' ({FileValues.Reason(e, path)})", at);
+            Error($"{what}: cannot read '{relative}' ({e.Message})", at);
             return null;
         }
     }

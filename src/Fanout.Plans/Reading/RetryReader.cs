@@ -10,7 +10,7 @@ internal static class RetryReader
     {
         if (node is ScalarNode)
         {
-            return ctx.Int(node, "retry", 1, prefix) is { } attempts ? inherited with { MaxAttempts = attempts } : null;
+            return ctx.Int(node, "retry", 1, prefix, PlanLimits.MaxAttempts) is { } attempts ? inherited with { MaxAttempts = attempts } : null;
         }
 
         if (node is not MappingNode map)
@@ -22,7 +22,7 @@ internal static class RetryReader
         var retryPrefix = prefix + "retry: ";
         ctx.CheckFields(map, PlanFields.Retry, retryPrefix);
         var policy = inherited;
-        if (map["max_attempts"] is { } max && ctx.Int(max, "max_attempts", 1, retryPrefix) is { } attemptsValue)
+        if (map["max_attempts"] is { } max && ctx.Int(max, "max_attempts", 1, retryPrefix, PlanLimits.MaxAttempts) is { } attemptsValue)
         {
             policy = policy with { MaxAttempts = attemptsValue };
         }

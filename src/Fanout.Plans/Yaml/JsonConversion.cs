@@ -47,9 +47,10 @@ internal static class JsonConversion
 
     private static JsonNode Integer(string text)
     {
-        if (text.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        if (text.StartsWith("0x", StringComparison.Ordinal))
         {
-            return JsonValue.Create(hex);
+            // Too large for a long: kept as written, like an octal that overflows.
+            return long.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex) ? JsonValue.Create(hex) : JsonValue.Create(text);
         }
 
         if (text.StartsWith("0o", StringComparison.Ordinal))
@@ -66,13 +67,13 @@ internal static class JsonConversion
 
         return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? JsonValue.Create(n)
             : decimal.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big) ? JsonValue.Create(big)
-            : JsonValue.Create(double.Parse(text, CultureInfo.InvariantCulture));
+            : Number(text.TrimStart('+'));
     }
 
     private static JsonNode Number(string text)
     {
-        // JSON has no infinity or NaN: those stay text.
-        if (text.Contains("inf", StringComparison.OrdinalIgnoreCase) || text.Contains("nan", StringComparison.OrdinalIgnoreCase))
+        // JSON has no infinity or NaN, and a number too large for a double reads as infinity: those stay text.
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
             return JsonValue.Create(text);
         }
@@ -84,7 +85,7 @@ internal static class JsonConversion
         }
         catch (JsonException)
         {
-            return JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+            return JsonValue.Create(value);
         }
     }
 

@@ -15,6 +15,10 @@ internal abstract class Node
     /// <summary>Where the node starts.</summary>
     public SourceLocation Location { get; }
 
+    /// <summary>How many values the node stands for with every alias inside it expanded (itself included): what
+    /// converting it to JSON would build, so what <see cref="NodeReader"/> bounds.</summary>
+    public long Size { get; set; } = 1;
+
     /// <summary>The JSON type name used in messages: string, integer, number, boolean, null, array or object.</summary>
     public abstract string TypeName { get; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -7,11 +8,19 @@ namespace Fanout.Plans.Yaml;
 /// Builds a <see cref="Node"/> tree from YamlDotNet's parser events. JSON goes through the same path (YAML 1.2 is a
 /// superset of JSON), so both formats get line and column numbers. Problems that do not stop parsing (duplicate keys,
 /// unknown aliases, a second document) become diagnostics and reading goes on; a syntax error stops it with one
-/// diagnostic at the parser's position.
+/// diagnostic at the parser's position. Input is bounded: nesting depth (the tree is walked recursively later) and the
+/// number of values once aliases are expanded (a few hundred bytes of nested aliases can stand for billions of values),
+/// each reported where the limit is crossed.
 /// </summary>
 internal static class NodeReader
 {
     private const string MergeKey = "<<";
+
+    /// <summary>The deepest nesting of lists and mappings; the JSON a plan becomes has the same limit by default.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The most values a document may stand for with its aliases expanded.</summary>
+    public const long MaxValues = 1_000_000;
 
     /// <summary>The document's root, or null when the text is empty or unparseable (then a diagnostic says why).</summary>
     /// <param name="text">YAML or JSON text.</param>
@@ -35,6 +44,11 @@ internal static class NodeReader
                     break;
                 }
             }
+
+            if (builder.OverLimit)
+            {
+                return null;
+            }
         }
         catch (YamlException e)
         {
@@ -52,9 +66,12 @@ internal static class NodeReader
         return builder.Root;
     }
 
-    private sealed class Frame(Node container)
+    private sealed class Frame(Node container, long valuesBefore)
     {
         public Node Container { get; } = container;
+
+        /// <summary>The document's value count when this container opened: its own size is the difference at its end.</summary>
+        public long ValuesBefore { get; } = valuesBefore;
 
         /// <summary>For mappings: the key waiting for its value.</summary>
         public ScalarNode? Key { get; set; }
@@ -71,10 +88,15 @@ internal static class NodeReader
     private sealed class Builder(string file, List<PlanDiagnostic> diagnostics)
     {
         private readonly Stack<Frame> _stack = new();
+        private readonly HashSet<Node> _open = [];
         private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
         private int _documents;
+        private long _values;
 
         public Node? Root { get; private set; }
+
+        /// <summary>A limit was crossed: the document is not read further and has no usable root.</summary>
+        public bool OverLimit { get; private set; }
 
         public SourceLocation At(Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 
@@ -88,37 +110,78 @@ internal static class NodeReader
                     return false;
                 case Scalar s:
                     Add(Anchor(s.Anchor, ScalarResolver.Resolve(s, At(s.Start))));
-                    break;
+                    return Count(1, e);
                 case SequenceStart s:
-                    _stack.Push(new Frame(Anchor(s.Anchor, new SequenceNode(At(s.Start)))));
-                    break;
+                    return Open(s.Anchor, new SequenceNode(At(s.Start)), e);
                 case MappingStart m:
-                    _stack.Push(new Frame(Anchor(m.Anchor, new MappingNode(At(m.Start)))));
-                    break;
+                    return Open(m.Anchor, new MappingNode(At(m.Start)), e);
                 case SequenceEnd or MappingEnd:
-                    var done = _stack.Pop().Container;
+                    var frame = _stack.Pop();
+                    var done = frame.Container;
+                    _open.Remove(done);
                     if (done is MappingNode mapping)
                     {
                         ApplyMergeKeys(mapping);
                     }
 
+                    done.Size = _values - frame.ValuesBefore;
                     Add(done);
                     break;
                 case AnchorAlias alias:
-                    if (_anchors.TryGetValue(alias.Value.Value, out var target))
-                    {
-                        Add(target);
-                    }
-                    else
-                    {
-                        diagnostics.Add(new($"unknown alias '*{alias.Value.Value}': define '&{alias.Value.Value}' before using it", At(e.Start)));
-                        Add(new ErrorNode(At(e.Start)));
-                    }
-
-                    break;
+                    return Alias(alias);
             }
 
             return true;
+        }
+
+        private bool Open(AnchorName anchor, Node container, ParsingEvent e)
+        {
+            if (_stack.Count >= MaxDepth)
+            {
+                diagnostics.Add(new($"lists and mappings are nested more than {MaxDepth} levels deep here; flatten the structure", At(e.Start)));
+                OverLimit = true;
+                return false;
+            }
+
+            _stack.Push(new Frame(Anchor(anchor, container), _values));
+            _open.Add(container);
+            return Count(1, e);
+        }
+
+        private bool Alias(AnchorAlias alias)
+        {
+            var name = alias.Value.Value;
+            if (!_anchors.TryGetValue(name, out var target))
+            {
+                diagnostics.Add(new($"unknown alias '*{name}': define '&{name}' before using it", At(alias.Start)));
+                Add(new ErrorNode(At(alias.Start)));
+                return true;
+            }
+
+            if (_open.Contains(target))
+            {
+                diagnostics.Add(new($"alias '*{name}' is used inside the value '&{name}' names, which would make that value infinite", At(alias.Start)));
+                OverLimit = true;
+                return false;
+            }
+
+            Add(target);
+            return Count(target.Size, alias);
+        }
+
+        /// <summary>Adds <paramref name="values"/> to the document's expanded size; false (after a diagnostic) past the limit.</summary>
+        private bool Count(long values, ParsingEvent at)
+        {
+            _values += values;
+            if (_values <= MaxValues)
+            {
+                return true;
+            }
+
+            diagnostics.Add(new($"the document stands for more than {MaxValues.ToString("N0", CultureInfo.InvariantCulture)} values here once its aliases are expanded; " +
+                "a plan needs far fewer (is an alias repeated inside aliases?)", At(at.Start)));
+            OverLimit = true;
+            return false;
         }
 
         private Node Anchor(AnchorName anchor, Node node)
@@ -182,11 +245,17 @@ internal static class NodeReader
 
         /// <summary>
         /// YAML's merge key: <c>&lt;&lt;: *defaults</c> (or a list of aliases) copies the entries the mapping does not
-        /// set itself, so tasks can share settings through an anchor.
+        /// set itself, so tasks can share settings through an anchor. (The copies were counted as the alias was.)
         /// </summary>
         private void ApplyMergeKeys(MappingNode mapping)
         {
             var index = mapping.Entries.FindIndex(e => e.Key.Value == MergeKey);
+            if (index < 0)
+            {
+                return;
+            }
+
+            var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
             while (index >= 0)
             {
                 var (key, value) = mapping.Entries[index];
@@ -206,14 +275,14 @@ internal static class NodeReader
                     var inserted = 0;
                     foreach (var entry in sources.SelectMany(s => s.Entries))
                     {
-                        if (mapping.Find(entry.Key.Value) is null)
+                        if (own.Add(entry.Key.Value))
                         {
                             mapping.Entries.Insert(index + inserted++, entry);
                         }
                     }
                 }
 
-                index = mapping.Entries.FindIndex(e => e.Key.Value == MergeKey);
+                index = mapping.Entries.FindIndex(index, e => e.Key.Value == MergeKey);
             }
         }
     }

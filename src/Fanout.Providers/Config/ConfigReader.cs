@@ -100,19 +100,27 @@ internal sealed class ConfigReader
 
     public double? ToNumber(JsonElement v, string key)
     {
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d))
+        double? number = v.ValueKind switch
         {
-            return d;
+            JsonValueKind.Number when v.TryGetDouble(out var d) => d,
+            JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+
+        // Every number a setting holds is a count, rate, weight or price: past ±1e12 it is a typo, and infinity or a
+        // value beyond decimal's range would throw wherever it is converted.
+        if (number is { } n && Math.Abs(n) <= MaxNumber)
+        {
+            return n;
         }
 
-        if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
-        {
-            return parsed;
-        }
-
-        Problem($"{Where(key)} must be a number, got {Show(v)}");
+        Problem(number is null
+            ? $"{Where(key)} must be a number, got {Show(v)}"
+            : $"{Where(key)} must be a number between -1e12 and 1e12, got {Show(v)}");
         return null;
     }
+
+    private const double MaxNumber = 1e12;
 
     public TimeSpan? Duration(string key) => Get(key) is { } v ? ToDuration(v, key) : null;
 

@@ -19,7 +19,7 @@ internal static class PoolConfig
     private static readonly string[] LimitFields = ["concurrency", "rpm", "tpm", "input_tpm", "output_tpm", "burst"];
     public static readonly string[] ProviderFields = ["keys", "routing", "limits", "fallback", .. LimitFields];
 
-    private static readonly string[] KeyFields = ["alias", "api_key", "base_url", "weight", .. LimitFields];
+    private static readonly string[] KeyFields = ["alias", "api_key", "api_key_env", "base_url", "weight", .. LimitFields];
     private static readonly Dictionary<string, Routing> Routings = new(StringComparer.Ordinal)
     {
         ["least-loaded"] = Routing.LeastLoaded,
@@ -34,7 +34,7 @@ internal static class PoolConfig
         var keys = new List<KeyDefinition>();
         if (entry.Get("keys") is { } list)
         {
-            if (entry.Has("api_key"))
+            if (entry.Has("api_key") || entry.Has("api_key_env"))
             {
                 entry.Problem($"{entry.Where("api_key")} and {entry.Where("keys")} cannot both be set: put every key under keys");
             }
@@ -59,7 +59,7 @@ internal static class PoolConfig
         }
         else
         {
-            keys.Add(new KeyDefinition(null, entry.String("api_key") ?? defaultKeyReference, null, 1, defaults));
+            keys.Add(new KeyDefinition(null, KeyReference(entry) ?? defaultKeyReference, null, 1, defaults));
         }
 
         var routing = Routing.LeastLoaded;
@@ -81,13 +81,29 @@ internal static class PoolConfig
         return new PoolDefinition(keys, routing, adaptive, Fallback(entry));
     }
 
+    /// <summary>The key as a <c>${VAR}</c> reference: <c>api_key</c> as written, or <c>api_key_env: VAR</c>.</summary>
+    private static string? KeyReference(ConfigReader entry)
+    {
+        if (entry.String("api_key_env") is not { } variable)
+        {
+            return entry.String("api_key");
+        }
+
+        if (entry.Has("api_key"))
+        {
+            entry.Problem($"{entry.Where("api_key")} and {entry.Where("api_key_env")} cannot both be set");
+        }
+
+        return $"${{{variable}}}";
+    }
+
     private static KeyDefinition Key(ConfigReader key, KeyLimits defaults)
     {
         key.Allow(KeyFields);
-        var reference = key.String("api_key");
+        var reference = KeyReference(key);
         if (reference is null)
         {
-            key.Problem($"{key.Where("api_key")} is required, e.g. api_key: ${{OPENAI_API_KEY_2}}");
+            key.Problem($"{key.Where("api_key")} is required, e.g. api_key_env: OPENAI_API_KEY_2 (or api_key: ${{OPENAI_API_KEY_2}})");
         }
 
         var weight = key.Number("weight") ?? 1;

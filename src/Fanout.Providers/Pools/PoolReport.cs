@@ -1,21 +1,20 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Fanout.Providers.Pools;
 
-/// <summary>Adds the key pools' figures to a run.json document as a top-level <c>pools</c> array (aliases only, never keys).</summary>
+/// <summary>The key pools' figures for a run's report: a top-level <c>pools</c> array (aliases only, never keys) and
+/// the 429s the pools absorbed.</summary>
 public static class PoolReport
 {
-    /// <summary><paramref name="runJson"/> with <c>pools</c> added when there are any; unchanged otherwise.</summary>
-    public static string AddTo(string runJson, IReadOnlyList<PoolStats> pools)
+    /// <summary>What <paramref name="pools"/> saw, for <see cref="RunOptions.ProviderFacts"/>.</summary>
+    public static ProviderFacts Facts(IReadOnlyList<PoolStats> pools)
     {
         ArgumentNullException.ThrowIfNull(pools);
-        if (pools.Count == 0 || JsonNode.Parse(runJson) is not JsonObject document)
+        return new ProviderFacts
         {
-            return runJson;
-        }
-
-        document["pools"] = JsonSerializer.SerializeToNode(pools, RunReport.JsonOptions);
-        return document.ToJsonString(RunReport.JsonOptions);
+            // 429s a key pool absorbed (re-routed or waited out) never reach a task's attempts, but they were still seen.
+            RateLimited = (int)pools.Sum(p => p.Keys.Sum(k => k.RateLimited)),
+            Pools = pools.Count == 0 ? null : JsonSerializer.SerializeToElement(pools, RunReport.JsonOptions),
+        };
     }
 }

@@ -7,8 +7,9 @@ namespace Fanout.Providers.Pools;
 /// <summary>
 /// Turns a provider's failures into the task failures the key pool and the scheduler act on, the same way for every
 /// SDK: 429 is a <see cref="RateLimitedException"/> (with the server's wait), 401 disables the key, a 400 about the
-/// context window may fall back; 408, 409, 5xx, network errors and timeouts may get better by retrying, other
-/// statuses will not. The provider's own message is kept (it says what is wrong), scrubbed of the key and of
+/// context window may fall back, other refusals of the request or the key's rights (400, 403, 404, 422) are
+/// permanent and name the key's alias; otherwise the provider's <c>x-should-retry</c> decides when the SDK keeps
+/// headers, else 408, 409, 5xx, network errors and timeouts may get better by retrying and other statuses will not. The provider's own message is kept (it says what is wrong), scrubbed of the key and of
 /// anything key-shaped: OpenAI's 401 message quotes part of the key.
 /// </summary>
 internal static partial class ProviderErrors
@@ -40,12 +41,21 @@ internal static partial class ProviderErrors
     {
         var detail = Scrub(ProviderMessage(body) ?? fallback, key.Secret);
         var message = status == 0 ? $"{provider} request failed: {detail}" : $"{provider} HTTP {status}: {detail}";
+        // The provider's own word on retrying (x-should-retry, which the official SDKs obey too) wins over the status.
+        var retryable = header?.Invoke("x-should-retry") switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => status is 0 or 408 or 409 or >= 500,
+        };
         return status switch
         {
             429 => new RateLimitedException(message, header is null ? null : RateHeaders.RetryAfter(header, now: null)),
             401 => new KeyRejectedException($"{provider} HTTP 401 (key '{key.Alias}'): {detail}"),
             400 when ContextWindowException.Matches(ErrorCode(body), detail) => new ContextWindowException(message),
-            _ => new TaskFailedException(message, retryable: status is 0 or 408 or 409 or >= 500),
+            // Refusals of the key's rights or of the request itself: the same request fails the same way again.
+            400 or 403 or 404 or 422 => new TaskFailedException($"{provider} HTTP {status} (key '{key.Alias}'): {detail}", retryable: false),
+            _ => new TaskFailedException(message, retryable),
         };
     }
 

@@ -23,6 +23,12 @@ public sealed class SchemaSampler
     private const decimal DefaultSpan = 100;
     private const decimal Limit = 1_000_000_000_000m;
 
+    // Hard bounds on what one answer may hold: a schema that demands more (minItems: 100000000) is refused rather
+    // than allocated, since no model answers with a hundred million items either.
+    private const int MaxCount = 1000;
+    private const int MaxLength = 100_000;
+    private const int MaxNodes = 100_000;
+
     private readonly JsonNode _root;
     private readonly Random _random;
     private int _nodes;
@@ -46,7 +52,11 @@ public sealed class SchemaSampler
 
     private JsonNode? Generate(JsonNode? schema, string? name, int depth)
     {
-        _nodes++;
+        if (++_nodes > MaxNodes)
+        {
+            throw new SimulationRejectedException($"the response schema requires an answer of more than {MaxNodes} values, more than the simulator generates");
+        }
+
         if (depth > MaxDepth * 8)
         {
             return null; // a schema that requires infinite recursion has no finite instance
@@ -235,6 +245,15 @@ public sealed class SchemaSampler
         return (decimal)Math.Clamp(d, (double)-Limit, (double)Limit);
     }
 
+    /// <summary>A lower bound of the schema (<paramref name="fallback"/> when absent), refused past <paramref name="max"/>.</summary>
+    private static decimal Bounded(JsonObject s, string keyword, int max, int fallback)
+    {
+        var value = Number(s[keyword]) ?? fallback;
+        return value <= max
+            ? Math.Max(0, value)
+            : throw new SimulationRejectedException($"the response schema's {keyword}: {value} is more than the simulator generates (at most {max})");
+    }
+
     private string PickType(JsonObject s)
     {
         var types = Strings(s["type"]).ToList();
@@ -257,8 +276,8 @@ public sealed class SchemaSampler
         var result = new JsonObject();
         var properties = s["properties"] as JsonObject ?? [];
         var required = Strings(s["required"]).ToHashSet(StringComparer.Ordinal);
-        var maxProperties = (int?)Number(s["maxProperties"]) ?? int.MaxValue;
-        var minProperties = (int?)Number(s["minProperties"]) ?? 0;
+        var maxProperties = (int)Math.Clamp(Number(s["maxProperties"]) ?? int.MaxValue, 0, int.MaxValue);
+        var minProperties = (int)Bounded(s, "minProperties", MaxCount, 0);
         var additional = s["additionalProperties"];
         var additionalAllowed = additional is not JsonValue av || !av.TryGetValue<bool>(out var allowed) || allowed;
 
@@ -299,8 +318,8 @@ public sealed class SchemaSampler
         var items = s["items"];
         var closed = items is JsonValue iv && iv.TryGetValue<bool>(out var open) && !open;
         // 1..4 items by default, fewer deeper down so that recursive schemas (trees) stay small.
-        var min = (int)(Number(s["minItems"]) ?? (Lean(depth) || depth >= 4 ? 0 : 1));
-        var max = (int)Math.Min(Number(s["maxItems"]) ?? Math.Max(min, Lean(depth) ? min : depth < 3 ? 4 : 2), 1000);
+        var min = (int)Bounded(s, "minItems", MaxCount, Lean(depth) || depth >= 4 ? 0 : 1);
+        var max = (int)Math.Clamp(Number(s["maxItems"]) ?? Math.Max(min, Lean(depth) ? min : depth < 3 ? 4 : 2), 0, MaxCount);
         if (closed)
         {
             max = Math.Min(max, prefix.Count);
@@ -385,8 +404,8 @@ public sealed class SchemaSampler
 
     private string GenerateString(JsonObject s, string? name)
     {
-        var minLength = (int?)Number(s["minLength"]) ?? 0;
-        var maxLength = (int?)Number(s["maxLength"]) ?? int.MaxValue;
+        var minLength = (int)Bounded(s, "minLength", MaxLength, 0);
+        var maxLength = (int)Math.Clamp(Number(s["maxLength"]) ?? int.MaxValue, 0, int.MaxValue);
         var pattern = s["pattern"] is JsonValue p && p.TryGetValue<string>(out var text) ? text : null;
         var format = s["format"] is JsonValue f && f.TryGetValue<string>(out var ft) ? ft : null;
 

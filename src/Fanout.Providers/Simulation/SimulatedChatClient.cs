@@ -70,7 +70,15 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
         var json = options?.ResponseFormat as ChatResponseFormatJson;
         // Drawn first and overridden, so a script leaves the random stream (latency, content) as it was.
         fault = Scripted(list, json) ?? fault;
-        var (text, finish) = Answer(content, behaviour, options, json);
+        var turn = ToolTurns.Decide(list, options, content);
+        var (text, finish) = turn.Text is { } scripted ? (scripted, ChatFinishReason.Stop) : Answer(content, behaviour, options, json);
+        string? stopSequence = null;
+        if (turn.Calls is null)
+        {
+            (text, stopSequence) = Stop(text, options?.StopSequences);
+            finish = stopSequence is null ? finish : ChatFinishReason.Stop;
+        }
+
         switch (fault)
         {
             case SimulatedFault.Timeout:
@@ -99,13 +107,16 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
                 break;
         }
 
-        var inputTokens = InputTokens(model, list, json);
-        var outputTokens = json is not null && Settings.UseTokenizer ? ModelTokenizer.Count(model, text) : TokenCount.FromCharacters(text.Length);
+        var inputTokens = InputTokens(model, list, options, json);
+        var calls = turn.Calls?.Select((c, i) => (AIContent)new FunctionCallContent(CallId(request, occurrence, i), c.Name, Arguments(c.Arguments))).ToList();
+        var generated = calls is null ? text : string.Concat(turn.Calls!.Select(c => c.Name + c.Arguments.ToJsonString()));
+        var outputTokens = (json is not null || calls is not null) && Settings.UseTokenizer ? ModelTokenizer.Count(model, generated) : TokenCount.FromCharacters(generated.Length);
         await Task.Delay(latency + behaviour.PerOutputToken!.Value * outputTokens, _time, cancellationToken);
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
+        return new ChatResponse(calls is null ? new ChatMessage(ChatRole.Assistant, text) : new ChatMessage(ChatRole.Assistant, calls))
         {
             ModelId = model,
-            FinishReason = finish,
+            FinishReason = calls is null ? finish : ChatFinishReason.ToolCalls,
+            AdditionalProperties = stopSequence is null ? null : new AdditionalPropertiesDictionary { [StopSequenceProperty] = stopSequence },
             CreatedAt = _time.GetUtcNow(),
             ResponseId = $"sim-{request:x16}-{occurrence}",
             Usage = new UsageDetails
@@ -117,6 +128,31 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
             },
         };
     }
+
+    /// <summary>The key of <see cref="ChatResponse.AdditionalProperties"/> that names the stop sequence an answer was cut at.</summary>
+    public const string StopSequenceProperty = "stop_sequence";
+
+    /// <summary>The text up to the earliest stop sequence it contains, and that sequence.</summary>
+    private static (string Text, string? Sequence) Stop(string text, IList<string>? sequences)
+    {
+        var (at, found) = (text.Length, (string?)null);
+        foreach (var sequence in sequences ?? [])
+        {
+            var i = sequence.Length == 0 ? -1 : text.IndexOf(sequence, StringComparison.Ordinal);
+            if (i >= 0 && i < at)
+            {
+                (at, found) = (i, sequence);
+            }
+        }
+
+        return (text[..at], found);
+    }
+
+    private static string CallId(ulong request, int occurrence, int index) =>
+        FormattableString.Invariant($"call_{request ^ ((ulong)(uint)occurrence << 32):x16}{index:x2}");
+
+    private static Dictionary<string, object?> Arguments(JsonObject arguments) =>
+        arguments.ToDictionary(p => p.Key, p => (object?)(p.Value is null ? null : JsonSerializer.SerializeToElement(p.Value, AIJsonUtilities.DefaultOptions)));
 
     private static (string Text, ChatFinishReason Finish) Answer(Random random, ModelSimulation behaviour, ChatOptions? options, ChatResponseFormatJson? json)
     {
@@ -147,9 +183,9 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
     /// <summary>Cuts the JSON short, as a model stopping mid-answer does.</summary>
     private static string Break(string text) => text.Length <= 2 ? "{" : text[..(text.Length / 2)];
 
-    private long InputTokens(string model, IList<ChatMessage> messages, ChatResponseFormatJson? json) => Settings.UseTokenizer
+    private long InputTokens(string model, IList<ChatMessage> messages, ChatOptions? options, ChatResponseFormatJson? json) => Settings.UseTokenizer
         ? ModelTokenizer.CountPrompt(model, messages, json?.Schema)
-        : TokenCount.FromCharacters(TokenCount.PromptCharacters(messages, json?.Schema));
+        : TokenCount.Prompt(messages, options);
 
     /// <summary>The fault of the first script entry that matches this call and has uses left (using one up), if any.</summary>
     private SimulatedFault? Scripted(IList<ChatMessage> messages, ChatResponseFormatJson? json)
@@ -192,6 +228,32 @@ public sealed class SimulatedChatClient : WholeResponseChatClient, ISimulatedFau
         foreach (var message in messages)
         {
             text.Append(message.Role.Value).Append('\u0002').Append(message.Text).Append('\u0001');
+            // Only what plain text lacks, so a plain conversation keeps the hash (and answer) it always had.
+            foreach (var content in message.Contents)
+            {
+                _ = content switch
+                {
+                    FunctionCallContent call => text.Append("call:").Append(call.Name).Append(JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions)),
+                    FunctionResultContent result => text.Append("result:").Append(result.CallId).Append(JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions)),
+                    _ => text,
+                };
+            }
+        }
+
+        if (options?.Tools is { Count: > 0 } tools)
+        {
+            text.Append("tools:").AppendJoin(',', tools.Select(t => t.Name)).Append(options.ToolMode switch
+            {
+                RequiredChatToolMode { RequiredFunctionName: { } name } => "=" + name,
+                RequiredChatToolMode => "!",
+                NoneChatToolMode => "-",
+                _ => "",
+            }).Append(options.AllowMultipleToolCalls == false ? "1" : "").Append('\u0001');
+        }
+
+        if (options?.Seed is { } seed)
+        {
+            text.Append("seed:").Append(seed.ToString(CultureInfo.InvariantCulture)).Append('\u0001');
         }
 
         text.Append(options?.Temperature?.ToString(CultureInfo.InvariantCulture)).Append('\u0001')

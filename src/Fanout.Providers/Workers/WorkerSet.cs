@@ -54,7 +54,7 @@ public static class WorkerSetup
             var program = definition.Command[0];
             if (!options.SimulateAll && Find(program, plan.BaseDirectory, options.GetEnvironmentVariable("PATH")) is not null)
             {
-                workers[name] = new CommandWorker(definition.Command);
+                workers[name] = new CommandWorker(definition.Command, options.Variables);
                 continue;
             }
 

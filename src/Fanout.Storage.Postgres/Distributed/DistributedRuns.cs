@@ -21,9 +21,9 @@ public static class DistributedRuns
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         DateTimeOffset now;
         await using (var command = new NpgsqlCommand(
-            """
+            $"""
             INSERT INTO fanout_runs (run_id, plan, plan_text, plan_path, inputs_json, status, distributed, base_directory, concurrency, fail_fast, seed)
-            VALUES (@run, @plan, @text, @path, @inputs, 'running', true, @base, @concurrency, @fail_fast, @seed)
+            VALUES (@run, @plan, @text, @path, @inputs, '{RunStatuses.Running}', true, @base, @concurrency, @fail_fast, @seed)
             RETURNING started_at
             """, connection, transaction))
         {
@@ -124,7 +124,7 @@ public static class DistributedRuns
             {
                 command.Parameters.AddWithValue("run", runId);
                 var status = (string?)await command.ExecuteScalarAsync(cancellationToken);
-                if (status != "running")
+                if (status != RunStatuses.Running)
                 {
                     return status;
                 }
@@ -192,7 +192,7 @@ public static class DistributedRuns
                     Attempt = reader.GetInt32(1),
                     StartedAt = new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero),
                     FinishedAt = new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero),
-                    Outcome = reader.GetString(4),
+                    Outcome = WireName<AttemptOutcome>.Parse(reader.GetString(4)),
                     Error = reader.IsDBNull(5) ? null : reader.GetString(5),
                 });
             }
@@ -213,12 +213,7 @@ public static class DistributedRuns
             instances.Add(ToInstance(item, item.Node, item.Node, attempts));
         }
 
-        var runStatus = status switch
-        {
-            "succeeded" => RunStatus.Succeeded,
-            "cancelled" => RunStatus.Cancelled,
-            _ => RunStatus.Failed,
-        };
+        var runStatus = RunStatuses.Parse(status) ?? RunStatus.Failed;
         var peak = PeakConcurrency(attempts.Values.SelectMany(a => a));
         return ReportBuilder.Build(graph, instances, runId, runStatus, startedAt, finishedAt ?? startedAt, concurrency, peak);
     }

@@ -17,7 +17,7 @@ public sealed partial class DistributedWorker
     {
         var runIds = new List<string>();
         await using (var command = _database.Source.CreateCommand(
-            "SELECT run_id FROM fanout_runs WHERE distributed AND status = 'running' AND (@only::text IS NULL OR run_id = @only) ORDER BY started_at"))
+            $"SELECT run_id FROM fanout_runs WHERE distributed AND status = '{RunStatuses.Running}' AND (@only::text IS NULL OR run_id = @only) ORDER BY started_at"))
         {
             command.Parameters.AddWithValue("only", NpgsqlDbType.Text, (object?)_options.RunId ?? DBNull.Value);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -75,21 +75,21 @@ public sealed partial class DistributedWorker
         $"""
         WITH picked AS ({picked}),
         claimed AS (
-            UPDATE fanout_instances AS t SET state = 'running', attempts = t.attempts + 1, lease_owner = @me, lease_until = now() + @lease,
+            UPDATE fanout_instances AS t SET state = '{States.Running}', attempts = t.attempts + 1, lease_owner = @me, lease_until = now() + @lease,
                 attempt_started_at = now(), started_at = coalesce(t.started_at, now()), not_before = NULL, updated_at = now(),
                 wait_ms = t.wait_ms + greatest(0, extract(epoch FROM now() - t.ready_at) * 1000)
             FROM picked WHERE t.run_id = @run AND t.instance_id = picked.instance_id
             RETURNING t.instance_id, t.node, t.item_index, t.attempts, t.item, t.last_error),
         started AS (
             INSERT INTO fanout_attempts (run_id, instance_id, attempt, started_at, outcome, worker)
-            SELECT @run, instance_id, attempts, now(), 'running', @me FROM claimed
+            SELECT @run, instance_id, attempts, now(), '{States.Running}', @me FROM claimed
             ON CONFLICT DO NOTHING)
         SELECT instance_id, node, item_index, attempts, item::text, last_error FROM claimed
         """;
 
     /// <summary>Claimable now: ready, past any retry backoff; highest remaining critical path first, then FIFO.</summary>
-    private const string Claimable =
-        "SELECT instance_id, coalesce(pool, '') AS pool FROM fanout_instances WHERE run_id = @run AND state = 'ready' AND (not_before IS NULL OR not_before <= now()) ORDER BY rank DESC, ready_at";
+    private static readonly string Claimable =
+        $"SELECT instance_id, coalesce(pool, '') AS pool FROM fanout_instances WHERE run_id = @run AND state = '{States.Ready}' AND (not_before IS NULL OR not_before <= now()) ORDER BY rank DESC, ready_at";
 
     private async Task<int> ClaimRunAsync(RunState run, int max, CancellationToken cancellationToken)
     {
@@ -109,29 +109,29 @@ public sealed partial class DistributedWorker
                 {
                     new("SELECT pg_advisory_xact_lock(hashtextextended('fanout.claim:' || @run, 0))"),
                     // Leases are compared with the database's clock only: a worker's wrong clock cannot steal work.
-                    new("""
+                    new($"""
                         WITH lost AS (
-                            UPDATE fanout_instances SET state = 'ready', lease_owner = NULL, lease_until = NULL, lost = lost + 1,
+                            UPDATE fanout_instances SET state = '{States.Ready}', lease_owner = NULL, lease_until = NULL, lost = lost + 1,
                                 ready_at = now(), updated_at = now()
-                            WHERE run_id = @run AND state = 'running' AND role <> 'g' AND lease_until < now()
+                            WHERE run_id = @run AND state = '{States.Running}' AND role <> 'g' AND lease_until < now()
                             RETURNING instance_id, attempts)
-                        UPDATE fanout_attempts AS a SET outcome = 'lost', finished_at = now(),
+                        UPDATE fanout_attempts AS a SET outcome = '{States.AttemptLost}', finished_at = now(),
                             error = 'lease expired: the worker stopped renewing it (crashed, stopped or cut off)'
-                        FROM lost WHERE a.run_id = @run AND a.instance_id = lost.instance_id AND a.attempt = lost.attempts AND a.outcome = 'running'
+                        FROM lost WHERE a.run_id = @run AND a.instance_id = lost.instance_id AND a.attempt = lost.attempts AND a.outcome = '{States.AttemptRunning}'
                         RETURNING a.instance_id, a.worker
                         """),
                     pools.IsEmpty
                         // Without pools the whole claim is one statement: the free slots are counted in it.
                         ? new(ClaimSql($"""
                             {Claimable} LIMIT (SELECT greatest(0, least(@max, coalesce(max(r.concurrency), 0) - (
-                                SELECT count(*) FROM fanout_instances WHERE run_id = @run AND state = 'running' AND role <> 'g')))
-                                FROM fanout_runs r WHERE r.run_id = @run AND r.status = 'running' AND r.stop_reason IS NULL)
+                                SELECT count(*) FROM fanout_instances WHERE run_id = @run AND state = '{States.Running}' AND role <> 'g')))
+                                FROM fanout_runs r WHERE r.run_id = @run AND r.status = '{RunStatuses.Running}' AND r.stop_reason IS NULL)
                             FOR UPDATE SKIP LOCKED
                             """))
-                        : new("""
+                        : new($"""
                             SELECT coalesce(t.pool, ''), count(t.instance_id), min(r.concurrency) FROM fanout_runs r
-                            LEFT JOIN fanout_instances t ON t.run_id = r.run_id AND t.state = 'running' AND t.role <> 'g'
-                            WHERE r.run_id = @run AND r.status = 'running' AND r.stop_reason IS NULL GROUP BY 1
+                            LEFT JOIN fanout_instances t ON t.run_id = r.run_id AND t.state = '{States.Running}' AND t.role <> 'g'
+                            WHERE r.run_id = @run AND r.status = '{RunStatuses.Running}' AND r.stop_reason IS NULL GROUP BY 1
                             """),
                 },
             };

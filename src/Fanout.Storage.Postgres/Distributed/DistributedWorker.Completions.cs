@@ -6,8 +6,6 @@ namespace Fanout.Storage.Postgres.Distributed;
 /// <summary>Completing: finished attempts written back in batches, each completion atomic with what it implies.</summary>
 public sealed partial class DistributedWorker
 {
-    private const string AttemptOutcomesLost = "lost";
-
     private async Task CompleteLoopAsync()
     {
         var batch = new List<Finished>(_options.CompletionBatch);
@@ -64,7 +62,7 @@ public sealed partial class DistributedWorker
             }
         }
 
-        var attempts = new List<(Finished Finished, DateTimeOffset At, string Outcome, string? Error)>();
+        var attempts = new List<(Finished Finished, DateTimeOffset At, AttemptOutcome Outcome, string? Error)>();
         var finishedRuns = new List<(string RunId, string Status)>();
         var superseded = 0;
         var settlers = new List<(string RunId, Settler Settler)>();
@@ -90,14 +88,14 @@ public sealed partial class DistributedWorker
                 // this worker measured (a duration, immune to its clock being off).
                 var at = Min(now, (row.AttemptStartedAt ?? now) + finished.Elapsed);
                 var error = finished.Error is null ? null : Scheduler.Describe(finished.Error);
-                if (finished.Outcome == AttemptOutcomesLost)
+                if (finished.Outcome == AttemptOutcome.Lost)
                 {
                     row.State = TaskState.Ready;
                     row.LeaseOwner = null;
                     row.ReadyAt = now;
                     row.Dirty = true;
                     row.Lost++;
-                    attempts.Add((finished, at, AttemptOutcomesLost, "the worker stopped before the attempt finished"));
+                    attempts.Add((finished, at, AttemptOutcome.Lost, "the worker stopped before the attempt finished"));
                     continue;
                 }
 
@@ -131,7 +129,7 @@ public sealed partial class DistributedWorker
             p.AddWithValue("ids", attempts.Select(a => a.Finished.Claim.InstanceId).ToArray());
             p.AddWithValue("attempts", attempts.Select(a => a.Finished.Claim.Attempt).ToArray());
             p.AddWithValue("finished", attempts.Select(a => a.At.UtcDateTime).ToArray());
-            p.AddWithValue("outcomes", attempts.Select(a => a.Outcome).ToArray());
+            p.AddWithValue("outcomes", attempts.Select(a => a.Outcome.ToWire()).ToArray());
             p.AddWithValue("errors", NpgsqlDbType.Array | NpgsqlDbType.Text, attempts.Select(a => a.Error).ToArray());
             p.AddWithValue("tokens_in", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attempts.Select(a => Usage(a.Finished)?.Input).ToArray());
             p.AddWithValue("tokens_out", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attempts.Select(a => Usage(a.Finished)?.Output).ToArray());

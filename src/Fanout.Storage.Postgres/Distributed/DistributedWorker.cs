@@ -156,7 +156,7 @@ public sealed partial class DistributedWorker
             try
             {
                 await using var command = _database.Source.CreateCommand(
-                    "UPDATE fanout_instances SET lease_until = now() + @lease WHERE lease_owner = @me AND state = 'running'");
+                    $"UPDATE fanout_instances SET lease_until = now() + @lease WHERE lease_owner = @me AND state = '{States.Running}'");
                 command.Parameters.AddWithValue("lease", _options.Lease);
                 command.Parameters.AddWithValue("me", _options.WorkerId);
                 await command.ExecuteNonQueryAsync(cancellationToken);
@@ -190,21 +190,21 @@ public sealed partial class DistributedWorker
             var result = await executor.ExecuteAsync(context, linked?.Token ?? _attempts.Token);
             finished = run.Contracts.Violation(task, result.Output) is { } violation
                 // A broken contract is the producer's failure, and retryable, as in a local run.
-                ? new Finished(run, claim, null, new TaskFailedException(violation, retryable: true, null, result.Tokens, result.CostUsd), "failed", clock.Elapsed)
-                : new Finished(run, claim, result, null, "succeeded", clock.Elapsed);
+                ? new Finished(run, claim, null, new TaskFailedException(violation, retryable: true, null, result.Tokens, result.CostUsd), AttemptOutcome.Failed, clock.Elapsed)
+                : new Finished(run, claim, result, null, AttemptOutcome.Succeeded, clock.Elapsed);
         }
         catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true && !_attempts.IsCancellationRequested)
         {
-            finished = new Finished(run, claim, null, new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), "timed_out", clock.Elapsed);
+            finished = new Finished(run, claim, null, new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), AttemptOutcome.TimedOut, clock.Elapsed);
         }
         catch (OperationCanceledException e) when (_attempts.IsCancellationRequested)
         {
             // This worker is stopping: the instance goes back to be claimed again (by anyone).
-            finished = new Finished(run, claim, null, e, AttemptOutcomesLost, clock.Elapsed);
+            finished = new Finished(run, claim, null, e, AttemptOutcome.Lost, clock.Elapsed);
         }
         catch (Exception e)
         {
-            finished = new Finished(run, claim, null, e, "failed", clock.Elapsed);
+            finished = new Finished(run, claim, null, e, AttemptOutcome.Failed, clock.Elapsed);
         }
 
         _finished.Writer.TryWrite(finished);
@@ -212,7 +212,7 @@ public sealed partial class DistributedWorker
 
     private sealed record Claim(string InstanceId, int Node, int? Index, int Attempt, JsonElement? Item, string? PreviousError);
 
-    private sealed record Finished(RunState Run, Claim Claim, TaskResult? Result, Exception? Error, string Outcome, TimeSpan Elapsed);
+    private sealed record Finished(RunState Run, Claim Claim, TaskResult? Result, Exception? Error, AttemptOutcome Outcome, TimeSpan Elapsed);
 
     /// <summary>One run as this worker works on it: its plan, executors and the settled dependencies seen so far.</summary>
     private sealed class RunState(RunContext context, RunServices services, string outputDirectory)

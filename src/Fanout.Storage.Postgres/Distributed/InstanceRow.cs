@@ -141,18 +141,23 @@ internal sealed class InstanceRow
     };
 }
 
-/// <summary>Task states as the journal spells them.</summary>
+/// <summary>Task states as the journal spells them (see <see cref="WireName{TEnum}"/>), and the SQL fragments that name
+/// them: spelled from the vocabulary, so a query can never drift from what the writers store.</summary>
 internal static class States
 {
-    public static TaskState Parse(string wire) => wire switch
-    {
-        "pending" => TaskState.Pending,
-        "ready" => TaskState.Ready,
-        "running" => TaskState.Running,
-        "succeeded" => TaskState.Succeeded,
-        "failed" => TaskState.Failed,
-        "skipped" => TaskState.Skipped,
-        "cancelled" => TaskState.Cancelled,
-        _ => throw new FormatException($"unknown task state '{wire}'"),
-    };
+    public static readonly string Pending = TaskState.Pending.ToWire();
+    public static readonly string Ready = TaskState.Ready.ToWire();
+    public static readonly string Running = TaskState.Running.ToWire();
+    public static readonly string Cancelled = TaskState.Cancelled.ToWire();
+
+    /// <summary>The settled states as a SQL list, for <c>state NOT IN (…)</c>.</summary>
+    public static readonly string SettledList = WireName<TaskState>.SqlList(Vocabulary.Settled);
+
+    /// <summary>An attempt's <c>running</c> outcome.</summary>
+    public static readonly string AttemptRunning = AttemptOutcome.Running.ToWire();
+
+    /// <summary>An attempt's <c>lost</c> outcome.</summary>
+    public static readonly string AttemptLost = AttemptOutcome.Lost.ToWire();
+
+    public static TaskState Parse(string wire) => WireName<TaskState>.Parse(wire);
 }

@@ -33,7 +33,7 @@ internal sealed class RunContext
         }
 
         var planPath = reader.IsDBNull(1) ? "plan.yaml" : reader.GetString(1);
-        var graph = TaskGraph.Compile(PlanLoader.Parse(reader.GetString(0), planPath, reader.IsDBNull(2) ? null : reader.GetString(2)));
+        var graph = PlanLoader.Compile(reader.GetString(0), planPath, reader.IsDBNull(2) ? null : reader.GetString(2));
         return new RunContext
         {
             RunId = runId,

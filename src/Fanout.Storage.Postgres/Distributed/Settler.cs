@@ -288,9 +288,9 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
         if (_created.Count > 0)
         {
             var insert = new NpgsqlBatchCommand(
-                """
+                $"""
                 INSERT INTO fanout_instances (run_id, instance_id, task_id, item_index, node, role, state, ready_at, item, rank, pool)
-                SELECT @run, u.id, u.task, u.idx, u.node, 'i', 'ready', @now, u.item::jsonb, u.rank, u.pool
+                SELECT @run, u.id, u.task, u.idx, u.node, 'i', '{States.Ready}', @now, u.item::jsonb, u.rank, u.pool
                 FROM unnest(@ids, @tasks, @indexes, @nodes, @items, @ranks, @pools) AS u(id, task, idx, node, item, rank, pool)
                 """);
             insert.Parameters.AddWithValue("run", run.RunId);
@@ -323,11 +323,11 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             stop.Parameters.AddWithValue("reason", _stopReason!);
             batch.BatchCommands.Add(stop);
             var cancel = new NpgsqlBatchCommand(
-                """
-                UPDATE fanout_instances AS t SET state = 'cancelled', error = @reason, finished_at = @now, updated_at = @now
-                WHERE t.run_id = @run AND (t.state IN ('pending', 'ready')
-                    OR (t.role = 'g' AND t.state = 'running' AND NOT EXISTS (
-                        SELECT 1 FROM fanout_instances c WHERE c.run_id = @run AND c.task_id = t.task_id AND c.role = 'i' AND c.state = 'running')))
+                $"""
+                UPDATE fanout_instances AS t SET state = '{States.Cancelled}', error = @reason, finished_at = @now, updated_at = @now
+                WHERE t.run_id = @run AND (t.state IN ('{States.Pending}', '{States.Ready}')
+                    OR (t.role = 'g' AND t.state = '{States.Running}' AND NOT EXISTS (
+                        SELECT 1 FROM fanout_instances c WHERE c.run_id = @run AND c.task_id = t.task_id AND c.role = 'i' AND c.state = '{States.Running}')))
                 """);
             cancel.Parameters.AddWithValue("run", run.RunId);
             cancel.Parameters.AddWithValue("reason", _stopReason!);
@@ -342,7 +342,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
         if (check)
         {
             var done = new NpgsqlBatchCommand(
-                "SELECT NOT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled'))");
+                $"SELECT NOT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN {States.SettledList})");
             done.Parameters.AddWithValue("run", run.RunId);
             batch.BatchCommands.Add(done);
         }
@@ -376,13 +376,13 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
     private NpgsqlBatchCommand UpdateRows(List<InstanceRow> rows)
     {
         var update = new NpgsqlBatchCommand(
-            """
+            $"""
             UPDATE fanout_instances AS t SET state = u.state, remaining = u.remaining, failures = u.failures, attempts = u.attempts, lost = u.lost,
                 error = u.error, last_error = u.last_error, result_json = u.result_json, items = u.items::jsonb,
                 ready_at = u.ready_at, started_at = u.started_at, finished_at = u.finished_at, not_before = u.not_before,
                 rate_limited = u.rate_limited, tokens_in = u.tokens_in, tokens_out = u.tokens_out, cost_usd = u.cost_usd,
-                lease_owner = u.lease_owner, lease_until = CASE WHEN u.state = 'running' THEN t.lease_until END, updated_at = @now
-            FROM unnest(@ids, @states, @remaining, @failures, @attempts, @lost, @errors, @last_errors, @results, @items, @ready_at,
+                lease_owner = u.lease_owner, lease_until = CASE WHEN u.state = '{States.Running}' THEN t.lease_until END, updated_at = @now
+            FROM unnest(@ids, @states, @remaining, @failures, @attempts, @lost_counts, @errors, @last_errors, @results, @items, @ready_at,
                         @started_at, @finished_at, @not_before, @rate_limited, @tokens_in, @tokens_out, @costs, @owners)
                 AS u(id, state, remaining, failures, attempts, lost, error, last_error, result_json, items, ready_at,
                      started_at, finished_at, not_before, rate_limited, tokens_in, tokens_out, cost_usd, lease_owner)
@@ -396,7 +396,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
         p.AddWithValue("remaining", rows.Select(r => r.Remaining).ToArray());
         p.AddWithValue("failures", rows.Select(r => r.Failures).ToArray());
         p.AddWithValue("attempts", rows.Select(r => r.Attempts).ToArray());
-        p.AddWithValue("lost", rows.Select(r => r.Lost).ToArray());
+        p.AddWithValue("lost_counts", rows.Select(r => r.Lost).ToArray());
         Text(p, "errors", rows.Select(r => r.Error));
         Text(p, "last_errors", rows.Select(r => r.LastError));
         Text(p, "results", rows.Select(r => r.ResultJson));
@@ -419,7 +419,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
     public static async Task<string?> TryFinishRunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunContext run, CancellationToken cancellationToken)
     {
         await using (var pending = new NpgsqlCommand(
-            "SELECT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN ('succeeded', 'failed', 'skipped', 'cancelled'))",
+            $"SELECT EXISTS (SELECT 1 FROM fanout_instances WHERE run_id = @run AND role <> 'i' AND state NOT IN {States.SettledList})",
             connection, transaction))
         {
             pending.Parameters.AddWithValue("run", run.RunId);
@@ -453,7 +453,7 @@ internal sealed class Settler(NpgsqlConnection connection, NpgsqlTransaction tra
             WITH finished AS (
                 UPDATE fanout_runs SET status = @status, finished_at = now(),
                     cost_usd = (SELECT sum(cost_usd) FROM fanout_instances WHERE run_id = @run AND role <> 'g')
-                WHERE run_id = @run AND status = 'running' RETURNING run_id)
+                WHERE run_id = @run AND status = '{RunStatuses.Running}' RETURNING run_id)
             SELECT pg_notify('{Channels.Finished}', run_id) FROM finished
             """, connection, transaction);
         finish.Parameters.AddWithValue("run", run.RunId);

@@ -1,11 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace Fanout;
 
-/// <summary>Something that happened during a run, in order. Consumers: the live view, SSE, telemetry.</summary>
+/// <summary>Something that happened during a run, in order. Consumers (the live view, the journal, SSE, telemetry)
+/// read them from the run's event stream.</summary>
 /// <param name="At">When, on the run's clock.</param>
-public abstract record RunEvent(DateTimeOffset At);
+public abstract record RunEvent(DateTimeOffset At)
+{
+    /// <summary>The event's place in its run: 1, 2, 3… with no gaps, assigned when the scheduler publishes it, so a
+    /// reader that saw up to <c>n</c> can resume from <c>n</c> (an SSE stream's <c>Last-Event-ID</c>).</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>What kind of event this is.</summary>
+    [JsonPropertyOrder(-1)]
+    public abstract RunEventKind EventKind { get; }
+}
 
 /// <summary>The run started.</summary>
-public sealed record RunStarted(DateTimeOffset At, string RunId, string Plan, int TaskCount, int Concurrency) : RunEvent(At);
+public sealed record RunStarted(DateTimeOffset At, string RunId, string Plan, int TaskCount, int Concurrency) : RunEvent(At)
+{
+    /// <inheritdoc/>
+    public override RunEventKind EventKind => RunEventKind.RunStarted;
+}
 
 /// <summary>A task instance changed state. Finished states carry the attempt's usage.</summary>
 public sealed record TaskStateChanged(
@@ -14,43 +30,28 @@ public sealed record TaskStateChanged(
 {
     /// <summary>True when the task succeeded with a result from the result cache (nothing was run).</summary>
     public bool CacheHit { get; init; }
+
+    /// <inheritdoc/>
+    public override RunEventKind EventKind => RunEventKind.TaskState;
 }
 
 /// <summary>An attempt failed and will be retried after <paramref name="Delay"/>.</summary>
-public sealed record TaskRetrying(DateTimeOffset At, string TaskId, int Attempt, TimeSpan Delay, string Error) : RunEvent(At);
-
-/// <summary>A fan-out task expanded into <paramref name="Count"/> instances.</summary>
-public sealed record FanoutExpanded(DateTimeOffset At, string TaskId, int Count) : RunEvent(At);
-
-/// <summary>The run ended.</summary>
-public sealed record RunFinished(DateTimeOffset At, RunStatus Status) : RunEvent(At);
-
-/// <summary>Final status of a run.</summary>
-public enum RunStatus
+public sealed record TaskRetrying(DateTimeOffset At, string TaskId, int Attempt, TimeSpan Delay, string Error) : RunEvent(At)
 {
-    /// <summary>Every non-optional task succeeded.</summary>
-    Succeeded,
-
-    /// <summary>At least one non-optional task failed or was skipped.</summary>
-    Failed,
-
-    /// <summary>Stopped by the user.</summary>
-    Cancelled,
-
-    /// <summary>The run's cost reached its <c>budget_usd</c>: nothing new was started, what was waiting was cancelled.</summary>
-    BudgetExhausted,
+    /// <inheritdoc/>
+    public override RunEventKind EventKind => RunEventKind.TaskRetrying;
 }
 
-/// <summary>Wire names of <see cref="RunStatus"/>.</summary>
-public static class RunStatusNames
+/// <summary>A fan-out task expanded into <paramref name="Count"/> instances.</summary>
+public sealed record FanoutExpanded(DateTimeOffset At, string TaskId, int Count) : RunEvent(At)
 {
-    /// <summary>The status as written in run.json (<c>succeeded</c>, <c>budget_exhausted</c>…).</summary>
-    public static string ToWire(this RunStatus status) => status switch
-    {
-        RunStatus.Succeeded => "succeeded",
-        RunStatus.Failed => "failed",
-        RunStatus.Cancelled => "cancelled",
-        RunStatus.BudgetExhausted => "budget_exhausted",
-        _ => status.ToString().ToLowerInvariant(),
-    };
+    /// <inheritdoc/>
+    public override RunEventKind EventKind => RunEventKind.FanoutExpanded;
+}
+
+/// <summary>The run ended.</summary>
+public sealed record RunFinished(DateTimeOffset At, RunStatus Status) : RunEvent(At)
+{
+    /// <inheritdoc/>
+    public override RunEventKind EventKind => RunEventKind.RunFinished;
 }

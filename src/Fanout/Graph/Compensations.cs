@@ -8,7 +8,7 @@ namespace Fanout;
 /// </summary>
 internal static class Compensations
 {
-    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId)
+    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId, NameIndex ids)
     {
         var undoneBy = new Dictionary<string, TaskDefinition>(StringComparer.Ordinal);
         foreach (var task in plan.Tasks)
@@ -25,7 +25,7 @@ internal static class Compensations
             }
             else if (!byId.TryGetValue(id, out var undo))
             {
-                yield return new($"task '{task.Id}' compensate: unknown task '{id}'{Names.DidYouMean(id, byId.Keys)}", at);
+                yield return new($"task '{task.Id}' compensate: unknown task '{id}'{ids.DidYouMean(id)}", at);
             }
             else if (!undoneBy.TryAdd(id, task))
             {

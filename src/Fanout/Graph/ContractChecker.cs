@@ -18,7 +18,7 @@ internal static class ContractChecker
 
     private const int ListedErrors = 10;
 
-    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId)
+    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId, NameIndex ids)
     {
         foreach (var contract in plan.Contracts)
         {
@@ -26,7 +26,7 @@ internal static class ContractChecker
             var producerExists = byId.ContainsKey(contract.Producer);
             if (!producerExists)
             {
-                yield return new($"{prefix}unknown producer task '{contract.Producer}'{Names.DidYouMean(contract.Producer, byId.Keys)}", contract.Locate("producer"));
+                yield return new($"{prefix}unknown producer task '{contract.Producer}'{ids.DidYouMean(contract.Producer)}", contract.Locate("producer"));
             }
 
             var schemaError = SchemaCache.For(contract).Error;
@@ -41,7 +41,7 @@ internal static class ContractChecker
                 var id = contract.Consumers[i];
                 if (!byId.TryGetValue(id, out var consumer))
                 {
-                    yield return new($"{prefix}unknown consumer task '{id}'{Names.DidYouMean(id, byId.Keys)}", contract.Locate($"consumers[{i}]"));
+                    yield return new($"{prefix}unknown consumer task '{id}'{ids.DidYouMean(id)}", contract.Locate($"consumers[{i}]"));
                 }
                 else if (producerExists && !consumer.Needs.Contains(contract.Producer))
                 {

@@ -202,6 +202,7 @@ public sealed class TaskGraph
             }
         }
 
+        var ids = Names.Index(seen.Keys);
         foreach (var task in plan.Tasks)
         {
             for (var i = 0; i < task.Needs.Length; i++)
@@ -213,7 +214,7 @@ public sealed class TaskGraph
                 }
                 else if (!seen.ContainsKey(need))
                 {
-                    diagnostics.Add(new($"task '{task.Id}' needs unknown task '{need}'{Names.DidYouMean(need, seen.Keys)}", task.Locate($"needs[{i}]")));
+                    diagnostics.Add(new($"task '{task.Id}' needs unknown task '{need}'{ids.DidYouMean(need)}", task.Locate($"needs[{i}]")));
                 }
             }
 
@@ -248,15 +249,15 @@ public sealed class TaskGraph
         }
 
         diagnostics.AddRange(FindCycles(plan, seen));
-        diagnostics.AddRange(Compensations.Check(plan, seen));
+        diagnostics.AddRange(Compensations.Check(plan, seen, ids));
         if (diagnostics.Count == 0 && plan.Tasks.Any(t => !t.Footprint.IsEmpty))
         {
             // Footprint order needs a sound graph of needs to reason about.
             diagnostics.AddRange(FootprintOrder.Infer(plan, BuildIndex(plan)).Problems);
         }
 
-        diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen));
-        diagnostics.AddRange(ContractChecker.Check(plan, seen));
+        diagnostics.AddRange(Templates.ReferenceChecker.Check(plan, seen, ids));
+        diagnostics.AddRange(ContractChecker.Check(plan, seen, ids));
         return diagnostics;
     }
 

@@ -65,6 +65,27 @@ public sealed record PromptBody : TaskBody
     }
 }
 
+/// <summary>
+/// Which of Fanout's own environment variables a process receives besides the ones its task declares and the minimal
+/// set every process gets (PATH, HOME, LANG…; see docs/security.md).
+/// </summary>
+/// <param name="All">Every variable (<c>inherit_env: true</c>).</param>
+/// <param name="Names">These variables, when set (<c>inherit_env: [GITHUB_TOKEN, AWS_PROFILE]</c>).</param>
+public sealed record InheritedEnvironment(bool All, ImmutableArray<string> Names)
+{
+    /// <summary>Nothing beyond the minimal set: the default for <c>process</c> tasks.</summary>
+    public static InheritedEnvironment None { get; } = new(false, []);
+
+    /// <summary>Everything: the default for <c>agent</c> tasks, whose CLIs need their login, configuration and keys.</summary>
+    public static InheritedEnvironment Everything { get; } = new(true, []);
+
+    /// <inheritdoc />
+    public bool Equals(InheritedEnvironment? other) => other is not null && All == other.All && Names.SequenceEqual(other.Names);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(All, Names.Length);
+}
+
 /// <summary>A child process: argv (never a shell unless asked), stdin, environment and working directory.</summary>
 public sealed record ProcessBody : TaskBody
 {
@@ -83,11 +104,70 @@ public sealed record ProcessBody : TaskBody
     /// <summary>Extra environment variables (values are templates).</summary>
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>Which of Fanout's environment variables the process also gets (<c>inherit_env</c>).</summary>
+    public InheritedEnvironment InheritEnv { get; init; } = InheritedEnvironment.None;
+
     /// <summary>Working directory; relative paths resolve against the plan's directory.</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>How standard output becomes the task's output.</summary>
     public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    private static readonly string[] Shells = ["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish"];
+
+    /// <summary>
+    /// The argv element a shell will run as script text, and that shell: argv[0] with <c>shell: true</c>; else the
+    /// command string of a shell started with <c>-c</c> (<c>sh</c>, <c>bash</c>, <c>zsh</c>, <c>dash</c>… by name or path,
+    /// also behind <c>env [VAR=x]</c>; flags such as <c>-ec</c> or <c>-o pipefail</c> included). Null when no argument is
+    /// shell text. The one place that decides where templates would become shell code.
+    /// </summary>
+    public (int Index, string Shell)? ShellScript()
+    {
+        if (Shell)
+        {
+            return Argv.IsDefaultOrEmpty ? null : (0, "/bin/sh");
+        }
+
+        var i = 0;
+        if (Argv.Length > 0 && System.IO.Path.GetFileName(Argv[0]) == "env")
+        {
+            for (i = 1; i < Argv.Length && (Argv[i].StartsWith('-') || Argv[i].Contains('=', StringComparison.Ordinal)); i++)
+            {
+            }
+        }
+
+        if (i >= Argv.Length || !Shells.Contains(System.IO.Path.GetFileName(Argv[i]), StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var shell = System.IO.Path.GetFileName(Argv[i]);
+        var command = false;
+        for (var j = i + 1; j < Argv.Length; j++)
+        {
+            var argument = Argv[j];
+            if (argument == "--")
+            {
+                return command && j + 1 < Argv.Length ? (j + 1, shell) : null;
+            }
+
+            if (argument.Length > 1 && argument[0] is '-' or '+')
+            {
+                command |= argument[0] == '-' && !argument.StartsWith("--", StringComparison.Ordinal) && argument.Contains('c', StringComparison.Ordinal);
+                // -o/-O (also ending a cluster, as in -euo pipefail) and bash's file options take the next argument.
+                if (argument is "--rcfile" or "--init-file" || (!argument.StartsWith("--", StringComparison.Ordinal) && argument[^1] is 'o' or 'O'))
+                {
+                    j++;
+                }
+
+                continue;
+            }
+
+            return command ? (j, shell) : null;
+        }
+
+        return null;
+    }
 
     /// <inheritdoc />
     public override IEnumerable<(string Field, string Template)> Templates()
@@ -127,6 +207,9 @@ public sealed record AgentBody : TaskBody
     /// <summary>Extra environment variables (values are templates).</summary>
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>Which of Fanout's environment variables the CLI gets (<c>inherit_env</c>; all of them by default).</summary>
+    public InheritedEnvironment InheritEnv { get; init; } = InheritedEnvironment.Everything;
+
     /// <summary>Working directory; relative paths resolve against the plan's directory.</summary>
     public string? WorkingDirectory { get; init; }
 
@@ -149,6 +232,7 @@ public sealed record AgentBody : TaskBody
         // Worker commands hold no templates (the plan reader rejects "{{" in them), so they render as themselves.
         Argv = [.. command, Prompt],
         Env = Env,
+        InheritEnv = InheritEnv,
         WorkingDirectory = WorkingDirectory,
         Output = Output,
     };

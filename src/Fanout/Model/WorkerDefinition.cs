@@ -9,10 +9,11 @@ namespace Fanout;
 public sealed record WorkerDefinition(string Name, ImmutableArray<string> Command, SourceLocation? Location = null)
 {
     /// <summary>Presets for the common agent CLIs, each in its non-interactive "print the answer" mode. A plan's
-    /// <c>workers:</c> entry of the same name replaces the preset.</summary>
+    /// <c>workers:</c> entry of the same name replaces the preset. Claude Code prints its JSON result, whose answer,
+    /// usage and cost the task takes (see <c>CommandWorker</c>).</summary>
     public static ImmutableArray<WorkerDefinition> BuiltIn { get; } =
     [
-        new("claude", ["claude", "-p"]),
+        new("claude", ["claude", "-p", "--output-format", "json"]),
         new("codex", ["codex", "exec"]),
         new("gemini", ["gemini", "-p"]),
     ];

@@ -129,12 +129,13 @@ internal sealed class GanttChart
         {
             var (fill, kind) = attempt.Outcome switch
             {
-                "succeeded" => (colour, "ok"),
-                "cancelled" => (StatusColors.Cancelled, "cancelled"),
-                _ => ($"url(#{HatchId})", "failed"),
+                AttemptOutcome.Succeeded => (colour, "ok"),
+                AttemptOutcome.Cancelled => (StatusColors.Cancelled, AttemptOutcome.Cancelled.ToWire()),
+                _ => ($"url(#{HatchId})", AttemptOutcome.Failed.ToWire()),
             };
+            var stroke = fill.StartsWith("url(", StringComparison.Ordinal) ? $" stroke=\"{StatusColors.Failed}\" stroke-width=\"0.75\"" : "";
             Span(Offset(attempt.StartedAt), Offset(attempt.FinishedAt), y + 2, BarHeight - 4,
-                $"class=\"attempt attempt-{kind}\" fill=\"{fill}\"{(kind == "failed" ? $" stroke=\"{StatusColors.Failed}\" stroke-width=\"0.75\"" : "")}");
+                $"class=\"attempt attempt-{kind}\" fill=\"{fill}\"{stroke}");
         }
 
         return X(finished);
@@ -219,9 +220,9 @@ internal sealed class GanttChart
             lines.Add($"attempts: {row.Attempts}");
         }
 
-        foreach (var attempt in row.AttemptLog.Where(a => a.Outcome != "succeeded"))
+        foreach (var attempt in row.AttemptLog.Where(a => a.Outcome != AttemptOutcome.Succeeded))
         {
-            lines.Add($"  attempt {attempt.Attempt} {attempt.Outcome}: {attempt.Error}");
+            lines.Add($"  attempt {attempt.Attempt} {attempt.Outcome.ToWire()}: {attempt.Error}");
         }
 
         if (row.Tokens is { } tokens)

@@ -77,10 +77,7 @@ public static class HtmlReport
     /// <summary>"5 succeeded · 1 failed", known states first in life-cycle order, then any others.</summary>
     private static string CountsText(RunReport report)
     {
-        string[] order = ["succeeded", "failed", "skipped", "cancelled"];
-        var parts = report.Counts.Where(c => c.Value > 0)
-            .OrderBy(c => Array.IndexOf(order, c.Key) is var i and >= 0 ? i : order.Length)
-            .ThenBy(c => c.Key, StringComparer.Ordinal)
+        var parts = report.Counts.InStateOrder().Where(c => c.Value > 0)
             .Select(c => $"<span class=\"st st-{Html.Escape(c.Key)}\">{Html.Count(c.Value)}&nbsp;{Html.Escape(c.Key)}</span>");
         var text = string.Join(" · ", parts);
         return text.Length == 0 ? "none" : text;

@@ -11,7 +11,7 @@ namespace Fanout;
 internal static class ReportBuilder
 {
     public static RunReport Build(TaskGraph graph, IReadOnlyList<Instance> instances, string runId, RunStatus status,
-        DateTimeOffset startedAt, DateTimeOffset finishedAt, int concurrency, int peakConcurrency, ImmutableArray<ProviderLimits> limits = default)
+        DateTimeOffset startedAt, DateTimeOffset finishedAt, int concurrency, int peakConcurrency, ReportExtras? extras = null)
     {
         var units = WorkUnits(graph, instances);
         var duration = units.ToDictionary(u => u, u => Duration(instances[u]));
@@ -23,7 +23,7 @@ internal static class ReportBuilder
         // for it) but not as work, otherwise the bound can exceed the makespan of the very schedule that produced it.
         // Time held by a provider's rate limits is wait, not work; the limits themselves are a term of their own.
         var busy = units.ToDictionary(u => u, u => Math.Max(0, instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)) - instances[u].HeldMs));
-        var lowerBound = Math.Max(Math.Max(pathMs, busy.Values.Sum() / concurrency), RateLimitBound.Ms(units.Select(u => instances[u]), limits));
+        var lowerBound = Math.Max(Math.Max(pathMs, busy.Values.Sum() / concurrency), RateLimitBound.Ms(units.Select(u => instances[u]), extras?.Limits ?? []));
         var pools = new List<PoolUtilisation>();
         foreach (var (pool, size) in graph.Plan.Pools.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -75,7 +75,10 @@ internal static class ReportBuilder
             Retries = unitRecords.Sum(r => Math.Max(0, r.Attempts - 1)),
             CacheHits = unitRecords.Count(r => r.Result?.CacheHit == true),
             CostSavedUsd = unitRecords.Sum(r => r.Result?.CostSavedUsd ?? 0),
-            RateLimited = unitRecords.Sum(r => r.RateLimited),
+            RateLimited = unitRecords.Sum(r => r.RateLimited) + (extras?.Provider?.RateLimited ?? 0),
+            BudgetUsd = extras?.BudgetUsd,
+            Compensations = extras?.Compensations ?? [],
+            Pools = extras?.Provider?.Pools,
             InferredEdges = [.. graph.InferredEdges.Select(e => InferredEdgeRow(graph, instances, e, startedAt))],
             PoolUtilisation = [.. pools],
             Counts = rows.Where(r => r.Items is null).GroupBy(r => r.Status.ToWire()).ToImmutableDictionary(g => g.Key, g => g.Count()),
@@ -227,3 +230,8 @@ internal static class ReportBuilder
         };
     }
 }
+
+/// <summary>What the report holds besides the instance records: the run's budget, what a rollback undid, and what the
+/// provider layer saw.</summary>
+internal sealed record ReportExtras(decimal? BudgetUsd, ImmutableArray<CompensationReport> Compensations, ProviderFacts? Provider,
+    ImmutableArray<ProviderLimits> Limits = default);

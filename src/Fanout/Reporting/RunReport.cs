@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Fanout;
 
@@ -21,8 +22,8 @@ public sealed record AttemptReport
     /// <summary>End time.</summary>
     public DateTimeOffset FinishedAt { get; init; }
 
-    /// <summary><c>succeeded</c>, <c>failed</c>, <c>timed_out</c> or <c>cancelled</c>.</summary>
-    public required string Outcome { get; init; }
+    /// <summary>How it ended (<c>lost</c> when its process died while it ran).</summary>
+    public required AttemptOutcome Outcome { get; init; }
 
     /// <summary>The error of a failed attempt.</summary>
     public string? Error { get; init; }
@@ -81,6 +82,17 @@ public sealed record PoolUtilisation
 
     /// <summary>busy / (size × makespan): 1 means every slot was busy the whole run.</summary>
     public double Utilisation { get; init; }
+}
+
+/// <summary>What the layers under the executors saw that no attempt did: a key pool re-routing a request or waiting
+/// out a 429 never fails the attempt, yet the run met that limit. Read once, when the report is built.</summary>
+public sealed record ProviderFacts
+{
+    /// <summary>429 responses absorbed below the attempts (added to <see cref="RunReport.RateLimited"/>).</summary>
+    public int RateLimited { get; init; }
+
+    /// <summary>Per key pool figures, as JSON (see <see cref="RunReport.Pools"/>); null when there are none.</summary>
+    public JsonElement? Pools { get; init; }
 }
 
 /// <summary>One row of the report: a task, or one item of a fan-out (<c>id[n]</c>).</summary>
@@ -255,6 +267,10 @@ public sealed record RunReport
     /// <summary>Every task and fan-out item.</summary>
     public ImmutableArray<TaskReport> Tasks { get; init; } = [];
 
+    /// <summary>Key pools' figures (per key: alias, requests, 429s…), in the provider layer's shape; absent when the
+    /// run used none (see <see cref="ProviderFacts"/>).</summary>
+    public JsonElement? Pools { get; init; }
+
     /// <summary>Serializer settings for run.json: snake_case, lower-case enums, indented.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
@@ -262,12 +278,17 @@ public sealed record RunReport
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // The report and the events are source-generated; anything else written with these options (a provider
+        // layer's pool figures) falls back to reflection.
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ReportJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    private static JsonTypeInfo<RunReport> Info => (JsonTypeInfo<RunReport>)JsonOptions.GetTypeInfo(typeof(RunReport));
+
     /// <summary>run.json text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, Info);
 
     /// <summary>Reads run.json text.</summary>
     public static RunReport FromJson(string json) =>
-        JsonSerializer.Deserialize<RunReport>(json, JsonOptions) ?? throw new JsonException("empty report");
+        JsonSerializer.Deserialize(json, Info) ?? throw new JsonException("empty report");
 }

@@ -16,13 +16,21 @@ public static partial class Durations
             return false;
         }
 
-        value = match.Groups["unit"].Value switch
+        var milliseconds = n * match.Groups["unit"].Value switch
         {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "m" or "min" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            _ => TimeSpan.FromSeconds(n),
+            "ms" => 1,
+            "m" or "min" => 60_000,
+            "h" => 3_600_000,
+            _ => 1_000d,
         };
+
+        // Beyond TimeSpan's range is not a duration (TimeSpan.From* would throw).
+        if (milliseconds >= TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromMilliseconds(milliseconds);
         return true;
     }
 

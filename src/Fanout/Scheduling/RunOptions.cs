@@ -37,8 +37,13 @@ public sealed record RunOptions
     /// <summary>Duration estimate per task for critical-path priority; null uses the task's <c>estimate</c> or a per-kind default.</summary>
     public Func<TaskDefinition, TimeSpan>? Estimator { get; init; }
 
-    /// <summary>Receives every event, on the scheduler's loop: keep it fast and never block.</summary>
-    public Action<RunEvent>? OnEvent { get; init; }
+    /// <summary>Where the run publishes its events (subscribe to read them; see <see cref="RunEventStream"/>). Null
+    /// publishes nothing, which is the fastest; the journal, when there is one, receives every event either way.</summary>
+    public RunEventStream? Events { get; init; }
+
+    /// <summary>What the provider layer saw beneath the attempts (key pools), read once when the run ends so the report
+    /// is built in one place; null when there is no such layer.</summary>
+    public Func<ProviderFacts>? ProviderFacts { get; init; }
 
     /// <summary>Overrides the plan's <c>budget_usd</c>: once the run's cost reaches it, nothing new starts.</summary>
     public decimal? BudgetUsd { get; init; }

@@ -63,7 +63,7 @@ public sealed partial class Scheduler
             InstanceId = record.Id,
             Attempt = record.Attempts,
             StartedAt = record.AttemptStartedAt!.Value,
-            Outcome = AttemptOutcomes.Running,
+            Outcome = AttemptOutcome.Running,
         });
         _batch.Instances.Add(InstanceRow(record, null));
     }
@@ -114,21 +114,19 @@ public sealed partial class Scheduler
 
     private void JournalEvent(RunEvent e)
     {
-        var (type, instance) = e switch
-        {
-            RunStarted => ("run_started", null),
-            RunFinished => ("run_finished", null),
-            TaskRetrying r => ("task_retrying", r.TaskId),
-            FanoutExpanded f => ("fanout_expanded", f.TaskId),
-            _ => (e.GetType().Name, (string?)null),
-        };
         _batch.Events.Add(new EventRecord
         {
             RunId = _runId,
             At = e.At,
-            Type = type,
-            InstanceId = instance,
-            DataJson = System.Text.Json.JsonSerializer.Serialize(e, e.GetType(), RunReport.JsonOptions),
+            Type = e.EventKind,
+            InstanceId = e switch
+            {
+                TaskStateChanged t => t.TaskId,
+                TaskRetrying r => r.TaskId,
+                FanoutExpanded f => f.TaskId,
+                _ => null,
+            },
+            DataJson = System.Text.Json.JsonSerializer.Serialize(e, RunReport.JsonOptions.GetTypeInfo(e.GetType())),
         });
     }
 
@@ -153,7 +151,7 @@ public sealed partial class Scheduler
 
         foreach (var e in _deferredEvents)
         {
-            _options.OnEvent!(e);
+            _events!.Publish(e);
         }
 
         _deferredEvents.Clear();
@@ -200,9 +198,9 @@ public sealed partial class Scheduler
         foreach (var attempt in _priorAttempts[record.Id])
         {
             var outcome = attempt.Outcome;
-            if (outcome == AttemptOutcomes.Running)
+            if (outcome == AttemptOutcome.Running)
             {
-                outcome = AttemptOutcomes.Lost;
+                outcome = AttemptOutcome.Lost;
                 _batch.Attempts.Add(attempt with { Outcome = outcome });
             }
 

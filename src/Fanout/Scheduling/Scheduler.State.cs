@@ -4,17 +4,9 @@ namespace Fanout;
 
 public sealed partial class Scheduler
 {
-    private enum Outcome
-    {
-        Succeeded,
-        Failed,
-        TimedOut,
-        Cancelled,
-    }
-
     private abstract record Message;
 
-    private sealed record AttemptFinished(int Instance, int Attempt, DateTimeOffset At, TaskResult? Result, Exception? Error, Outcome Outcome) : Message;
+    private sealed record AttemptFinished(int Instance, int Attempt, DateTimeOffset At, TaskResult? Result, Exception? Error, AttemptOutcome Outcome) : Message;
 
     private sealed record RetryDue(int Instance) : Message;
 

@@ -24,7 +24,8 @@ public sealed partial class Scheduler
     private readonly Dictionary<string, ReadyPool> _pools = new(StringComparer.Ordinal);
     private readonly ReadyPool[][] _poolSets;
     private readonly Dictionary<string, ReadyPool[]> _singlePools = new(StringComparer.Ordinal);
-    private readonly Action<RunEvent>? _onEvent;
+    private readonly RunEventStream? _events;
+    private long _eventSequence;
     private readonly Channel<Message> _inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
     private CancellationTokenSource _stop = new();
     private static readonly Dictionary<string, DependencyResult> NoDependencies = new(StringComparer.Ordinal);
@@ -66,7 +67,8 @@ public sealed partial class Scheduler
             _batch.Lease = ownership.Lease;
         }
 
-        _onEvent = _store is null || _options.OnEvent is null ? _options.OnEvent : _deferredEvents.Add;
+        _events = _options.Events;
+        _eventSequence = _events?.LastSequence ?? 0;
         if (_options.Resume is { } prior)
         {
             _priorInstances = prior.Instances.ToDictionary(i => i.InstanceId, StringComparer.Ordinal);
@@ -97,6 +99,19 @@ public sealed partial class Scheduler
     /// <summary>Runs every task and returns the report. Cancelling <paramref name="cancellationToken"/> stops
     /// dispatching, cancels running attempts and still returns a report (status <c>cancelled</c>).</summary>
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await DriveAsync(cancellationToken);
+        }
+        finally
+        {
+            // Readers end with the run, however it ends (an ownership loss or a failed journal write throws).
+            _events?.Complete();
+        }
+    }
+
+    private async Task<RunReport> DriveAsync(CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
         if (_store is not null)
@@ -132,11 +147,8 @@ public sealed partial class Scheduler
         var compensations = await RollBackAsync(status == RunStatus.Failed && _failurePolicy == FailurePolicy.Rollback);
         var finishedAt = _time.GetUtcNow();
         Emit(new RunFinished(finishedAt, status));
-        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning, _options.ProviderLimits) with
-        {
-            BudgetUsd = _budget,
-            Compensations = compensations,
-        };
+        var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning,
+            new ReportExtras(_budget, compensations, _options.ProviderFacts?.Invoke(), _options.ProviderLimits));
         if (_store is not null)
         {
             JournalRunFinished(status, finishedAt, report.CostUsd);
@@ -393,20 +405,20 @@ public sealed partial class Scheduler
                 // A missing executor will still be missing on the next attempt.
                 ?? throw new TaskFailedException($"no executor for task kind '{context.Task.Kind}'{Names.DidYouMean(context.Task.Kind, _options.Executors.Kinds)}", retryable: false);
             var result = await executor.ExecuteAsync(context, linked?.Token ?? cancellation.Token);
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, Outcome.Succeeded);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), result, null, AttemptOutcome.Succeeded);
         }
         catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true && !cancellation.IsCancellationRequested)
         {
             finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null,
-                new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), Outcome.TimedOut);
+                new TaskFailedException($"timed out after {Durations.Format(timeout!.Value)}"), AttemptOutcome.TimedOut);
         }
         catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
         {
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Cancelled);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, AttemptOutcome.Cancelled);
         }
         catch (Exception e)
         {
-            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, Outcome.Failed);
+            finished = new AttemptFinished(instance, attempt, _time.GetUtcNow(), null, e, AttemptOutcome.Failed);
         }
         finally
         {
@@ -427,7 +439,7 @@ public sealed partial class Scheduler
             {
                 Result = null,
                 Error = new TaskFailedException(violation, retryable: true, null, produced.Tokens, produced.CostUsd),
-                Outcome = Outcome.Failed,
+                Outcome = AttemptOutcome.Failed,
             };
         }
 
@@ -443,13 +455,7 @@ public sealed partial class Scheduler
             Attempt = finished.Attempt,
             StartedAt = record.AttemptStartedAt!.Value,
             FinishedAt = finished.At,
-            Outcome = finished.Outcome switch
-            {
-                Outcome.Succeeded => "succeeded",
-                Outcome.TimedOut => "timed_out",
-                Outcome.Cancelled => "cancelled",
-                _ => "failed",
-            },
+            Outcome = finished.Outcome,
             Error = error,
         };
         record.AttemptLog.Add(attempt);
@@ -473,7 +479,7 @@ public sealed partial class Scheduler
         }
 
         record.LastError = error;
-        if (finished.Outcome == Outcome.Cancelled || _stopping)
+        if (finished.Outcome == AttemptOutcome.Cancelled || _stopping)
         {
             Settle(finished.Instance, TaskState.Cancelled, _stopReason ?? error);
             return;
@@ -542,9 +548,9 @@ public sealed partial class Scheduler
             JournalSettled(record);
         }
 
-        if (_onEvent is { } onEvent)
+        if (Listened)
         {
-            onEvent(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost)
+            Emit(new TaskStateChanged(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, state, record.Attempts, error, tokens, cost)
             {
                 CacheHit = record.Result?.CacheHit == true,
             });
@@ -661,29 +667,45 @@ public sealed partial class Scheduler
     private TaskStateChanged StateEvent(Instance record) =>
         new(_time.GetUtcNow(), record.Id, _graph[record.Node].Kind, record.State, record.Attempts);
 
+    /// <summary>Whether events go anywhere (the journal or a stream): state events are built only then, since this
+    /// runs several times per task.</summary>
+    private bool Listened => _store is not null || _events is not null;
+
+    /// <summary>Numbers <paramref name="e"/>; with a journal it is written in this turn's batch and published once the
+    /// batch is durable (see <see cref="FlushAsync"/>), so no reader ever sees what the journal could lose.</summary>
     private void Emit(RunEvent e)
     {
-        if (_store is not null)
+        if (!Listened)
         {
-            JournalEvent(e);
+            return;
         }
 
-        _onEvent?.Invoke(e);
+        e = e with { Sequence = ++_eventSequence };
+        if (_store is null)
+        {
+            _events!.Publish(e);
+            return;
+        }
+
+        JournalEvent(e);
+        if (_events is not null)
+        {
+            _deferredEvents.Add(e);
+        }
     }
 
-    /// <summary>Builds the state event only when someone listens: this runs several times per task.</summary>
     private void EmitState(Instance record)
     {
-        if (_onEvent is { } onEvent)
+        if (Listened)
         {
-            onEvent(StateEvent(record));
+            Emit(StateEvent(record));
         }
     }
 
     internal static string Describe(Exception e) => e switch
     {
         TaskFailedException or TemplateException or PlanException => e.Message,
-        OperationCanceledException => "cancelled",
+        OperationCanceledException => TaskState.Cancelled.ToWire(),
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }

@@ -2,30 +2,19 @@ using System.Collections.Immutable;
 
 namespace Fanout.Storage;
 
-/// <summary>Run statuses as the journal writes them (the report's names, plus <c>running</c>).</summary>
+/// <summary>Run statuses as the journal writes them: a final <see cref="RunStatus"/>, or <see cref="Running"/>.</summary>
 public static class RunStatuses
 {
-    /// <summary>Started and not finished (or interrupted: a crashed run stays <c>running</c> until resumed).</summary>
-    public const string Running = "running";
+    /// <summary>Started and not finished (or interrupted: a crashed run stays <c>running</c> until resumed); the word of
+    /// <see cref="TaskState.Running"/>, since a run in progress is running in the same sense a task is.</summary>
+    public static string Running { get; } = TaskState.Running.ToWire();
 
     /// <summary>The journal's word for a final status: the report's (<c>succeeded</c>, <c>budget_exhausted</c>…).</summary>
-    public static string Of(RunStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+    public static string Of(RunStatus status) => status.ToWire();
 
     /// <summary>The final status a journaled word names, or null for <see cref="Running"/> (or a word this version does
     /// not know).</summary>
-    public static RunStatus? Parse(string status) =>
-        Enum.GetValues<RunStatus>().Cast<RunStatus?>().FirstOrDefault(s => Of(s!.Value) == status);
-}
-
-/// <summary>Attempt outcomes as the journal writes them, besides the report's (<c>succeeded</c>, <c>failed</c>,
-/// <c>timed_out</c>, <c>cancelled</c>).</summary>
-public static class AttemptOutcomes
-{
-    /// <summary>Started and not yet finished.</summary>
-    public const string Running = "running";
-
-    /// <summary>Was running when the process died; found on resume. Its work may or may not have happened.</summary>
-    public const string Lost = "lost";
+    public static RunStatus? Parse(string status) => WireName<RunStatus>.TryParse(status, out var parsed) ? parsed : null;
 }
 
 /// <summary>One run. Key: <see cref="RunId"/>.</summary>
@@ -113,8 +102,8 @@ public sealed record AttemptRecord
     /// <summary>End; null while running (or lost before the end was written).</summary>
     public DateTimeOffset? FinishedAt { get; init; }
 
-    /// <summary><see cref="AttemptOutcomes.Running"/>, <see cref="AttemptOutcomes.Lost"/>, or a report outcome.</summary>
-    public required string Outcome { get; init; }
+    /// <summary>How it ended, or <see cref="AttemptOutcome.Running"/>.</summary>
+    public required AttemptOutcome Outcome { get; init; }
 
     /// <summary>The error of a failed attempt.</summary>
     public string? Error { get; init; }
@@ -142,7 +131,7 @@ public sealed record EventRecord
     public DateTimeOffset At { get; init; }
 
     /// <summary>Event type (<c>task_state</c>, <c>run_started</c>…).</summary>
-    public required string Type { get; init; }
+    public required RunEventKind Type { get; init; }
 
     /// <summary>The instance it concerns, if any.</summary>
     public string? InstanceId { get; init; }

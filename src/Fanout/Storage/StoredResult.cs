@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Fanout.Storage;
 
@@ -7,11 +7,7 @@ namespace Fanout.Storage;
 /// everything the report and dependents read. Cache bookkeeping is not part of a result's content and is dropped.</summary>
 public static class StoredResult
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
-    };
+    private static readonly JsonTypeInfo<TaskResult> Info = StoredResultJson.Default.TaskResult;
 
     private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null);
 
@@ -21,10 +17,10 @@ public static class StoredResult
         ArgumentNullException.ThrowIfNull(result);
         // An executor may leave the output unset; it reads back as JSON null, which is what dependents saw.
         var output = result.Output.ValueKind == JsonValueKind.Undefined ? JsonNull : result.Output;
-        return JsonSerializer.Serialize(result with { Output = output, CacheKey = null, CacheHit = false, CostSavedUsd = null }, Options);
+        return JsonSerializer.Serialize(result with { Output = output, CacheKey = null, CacheHit = false, CostSavedUsd = null }, Info);
     }
 
     /// <summary>Reads what <see cref="Serialize"/> wrote.</summary>
     public static TaskResult Deserialize(string json) =>
-        JsonSerializer.Deserialize<TaskResult>(json, Options) ?? throw new JsonException("stored result is null");
+        JsonSerializer.Deserialize(json, Info) ?? throw new JsonException("stored result is null");
 }

@@ -9,7 +9,7 @@ namespace Fanout.Templates;
 /// </summary>
 internal static class ReferenceChecker
 {
-    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId)
+    public static IEnumerable<PlanDiagnostic> Check(PlanDefinition plan, IReadOnlyDictionary<string, TaskDefinition> byId, NameIndex ids)
     {
         var inputs = plan.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var task in plan.Tasks)
@@ -36,7 +36,7 @@ internal static class ReferenceChecker
 
                 foreach (var reference in TemplateScanner.References(template).DistinctBy(r => r.Path))
                 {
-                    if (Problem(reference, task, field == "foreach", byId, inputs) is { } message)
+                    if (Problem(reference, task, field == "foreach", byId, ids, inputs) is { } message)
                     {
                         yield return new($"task '{task.Id}' {field}: {message}", location);
                     }
@@ -45,7 +45,7 @@ internal static class ReferenceChecker
         }
     }
 
-    private static string? Problem(TemplateReference reference, TaskDefinition task, bool isForeachSource, IReadOnlyDictionary<string, TaskDefinition> byId, HashSet<string> inputs)
+    private static string? Problem(TemplateReference reference, TaskDefinition task, bool isForeachSource, IReadOnlyDictionary<string, TaskDefinition> byId, NameIndex ids, HashSet<string> inputs)
     {
         var segments = PathExpression.Split(reference.Path);
         var itemNames = task.Foreach is null || isForeachSource ? [] : new[] { "item", "index", task.Foreach.As };
@@ -57,7 +57,7 @@ internal static class ReferenceChecker
                 var id = segments[1];
                 if (!byId.ContainsKey(id))
                 {
-                    return $"references unknown task '{id}'{Names.DidYouMean(id, byId.Keys)}";
+                    return $"references unknown task '{id}'{ids.DidYouMean(id)}";
                 }
 
                 if (!task.Needs.Contains(id))

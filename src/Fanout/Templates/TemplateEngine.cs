@@ -66,12 +66,20 @@ public static class TemplateEngine
     private static HandlebarsTemplate<object, object> Compile(string template) =>
         Cache.GetOrAdd(template, static t =>
         {
+            // Fanout's own rules first: what they reject, Handlebars would compile and then fail on when rendering.
+            if (TemplateRules.Problem(t) is { } problem)
+            {
+                throw new TemplateException(problem);
+            }
+
             try
             {
                 return Handlebars.Compile(t);
             }
-            catch (HandlebarsException e)
+            catch (Exception e) when (e is HandlebarsException or InvalidOperationException or ArgumentException)
             {
+                // Handlebars.Net reports some malformed templates with a bare InvalidOperationException or
+                // ArgumentNullException (a second {{else}}, a block with no value); they are syntax errors all the same.
                 throw new TemplateException(e.Message.ReplaceLineEndings(" ").Trim(), e);
             }
         });

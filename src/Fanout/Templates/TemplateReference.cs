@@ -56,7 +56,8 @@ internal static partial class TemplateScanner
             var guarded = blocks.Count > 0 || opens;
             var inBlockScope = blocks.Any(b => b is "each" or "with");
             var isHelper = opens || tokens.Count > 1 || InlineHelpers.Contains(tokens[0]);
-            foreach (var token in isHelper ? tokens.Skip(1) : tokens)
+            // A block's parameters (as |item i|) name values; they are not paths to resolve.
+            foreach (var token in (isHelper ? tokens.Skip(1) : tokens).TakeWhile(t => !opens || t != "as"))
             {
                 var value = token.Contains('=', StringComparison.Ordinal) ? token[(token.IndexOf('=', StringComparison.Ordinal) + 1)..] : token;
                 if (IsPath(value))
@@ -79,8 +80,9 @@ internal static partial class TemplateScanner
         && token is not ("this" or "true" or "false" or "null" or "undefined")
         && !token.StartsWith("this.", StringComparison.Ordinal);
 
+    /// <summary>One mustache, <c>{{…}}</c> or <c>{{{…}}}</c>; <c>body</c> is what is inside.</summary>
     [GeneratedRegex(@"\{\{\{?(?<body>.*?)\}?\}\}", RegexOptions.Singleline)]
-    private static partial Regex Mustache();
+    internal static partial Regex Mustache();
 
     /// <summary>Tokens of a mustache: string literals, a subexpression's helper name with its <c>(</c> (so it is never
     /// taken for a path), and everything else split on spaces and parentheses.</summary>

@@ -129,7 +129,7 @@ public static class ToolBatch
         {
             TaskState.Succeeded => ToolCallStatus.Succeeded,
             TaskState.Cancelled or TaskState.Skipped => ToolCallStatus.Cancelled,
-            _ when row.AttemptLog.LastOrDefault()?.Outcome == "timed_out" => ToolCallStatus.TimedOut,
+            _ when row.AttemptLog.LastOrDefault()?.Outcome == AttemptOutcome.TimedOut => ToolCallStatus.TimedOut,
             _ => ToolCallStatus.Failed,
         };
         var result = status == ToolCallStatus.Succeeded

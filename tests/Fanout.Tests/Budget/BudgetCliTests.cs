@@ -61,6 +61,6 @@ public sealed class BudgetCliTests : IDisposable
         var result = await _cli.RunAsync("run", plan, "--budget-usd", "-1");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--budget-usd must be 0 or more", result.Error);
+        Assert.Contains("--budget-usd must be a number from 0 to", result.Error);
     }
 }

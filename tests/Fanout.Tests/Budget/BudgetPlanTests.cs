@@ -33,7 +33,7 @@ public class BudgetPlanTests
             """);
 
         Assert.Equal("2:13", problem.At());
-        Assert.Contains("'budget_usd' must be ≥ 0", problem.Message);
+        Assert.Contains("'budget_usd' must be a number from 0 to", problem.Message);
     }
 
     [Fact]

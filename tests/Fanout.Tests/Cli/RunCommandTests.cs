@@ -180,7 +180,7 @@ public sealed class RunCommandTests : IDisposable
         var result = await _cli.RunAsync("run", plan, "--concurrency", "0");
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains("--concurrency must be at least 1", result.Error);
+        Assert.Contains("--concurrency must be an integer from 1 to", result.Error);
     }
 
     [Fact]

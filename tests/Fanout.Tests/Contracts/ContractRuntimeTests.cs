@@ -56,7 +56,7 @@ public class ContractRuntimeTests
 
         var row = report.Row("backend");
         Assert.Equal((TaskState.Succeeded, 2), (row.Status, row.Attempts));
-        Assert.Equal(["failed", "succeeded"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], row.AttemptLog.Select(a => a.Outcome));
         Assert.Equal("t", row.Output!.Value.GetProperty("token").GetString());
         Assert.Equal(TaskState.Succeeded, report.Row("docs").Status);
     }

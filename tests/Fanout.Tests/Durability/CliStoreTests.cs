@@ -62,7 +62,7 @@ public sealed class CliStoreTests : IDisposable
         Assert.Equal(RunId(failed), RunId(resumed));
         Assert.Single(File.ReadAllLines(_cli.FilePath("side.txt")));
         var report = RunReport.FromJson(resumed.Out);
-        Assert.Equal(["failed", "succeeded"], report.Tasks.Single(t => t.Id == "gate").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], report.Tasks.Single(t => t.Id == "gate").AttemptLog.Select(a => a.Outcome));
     }
 
     [Fact]

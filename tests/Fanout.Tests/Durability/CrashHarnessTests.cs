@@ -61,8 +61,8 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : IDisposable
         {
             var log = attempts[instance.InstanceId].OrderBy(a => a.Attempt).ToList();
             // Exactly one success, and it is the last attempt: nothing ran again after a task had succeeded.
-            Assert.Equal("succeeded", log[^1].Outcome);
-            Assert.All(log[..^1], a => Assert.Equal(AttemptOutcomes.Lost, a.Outcome));
+            Assert.Equal(AttemptOutcome.Succeeded, log[^1].Outcome);
+            Assert.All(log[..^1], a => Assert.Equal(AttemptOutcome.Lost, a.Outcome));
             lost += log.Count - 1;
         }
 
@@ -74,7 +74,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : IDisposable
             // At least once; more than once only for attempts the journal records as lost (at-least-once).
             var times = sideEffects.GetValueOrDefault(task);
             Assert.True(times >= 1, $"{task} never ran");
-            var lostAttempts = attempts[task].Count(a => a.Outcome == AttemptOutcomes.Lost);
+            var lostAttempts = attempts[task].Count(a => a.Outcome == AttemptOutcome.Lost);
             Assert.True(times <= 1 + lostAttempts, $"{task} ran {times} times but has {lostAttempts} lost attempts");
         }
 

@@ -81,10 +81,10 @@ public sealed class OwnershipCliTests : IDisposable
         Assert.True(drove.ExitCode == 0, drove.ToString());
         var journal = await JournalAsync(runId);
         Assert.Equal("succeeded", journal.Run.Status);
-        Assert.Equal(["lost", "succeeded"], journal.Attempts.Where(x => x.InstanceId == "gate").Select(x => x.Outcome));
+        Assert.Equal([AttemptOutcome.Lost, AttemptOutcome.Succeeded], journal.Attempts.Where(x => x.InstanceId == "gate").Select(x => x.Outcome));
         var attempts = journal.Attempts.Where(x => x.InstanceId != "gate").ToList();
         Assert.Equal(Tasks, attempts.Count);
-        Assert.All(attempts, x => Assert.Equal((1, "succeeded"), (x.Attempt, x.Outcome)));
+        Assert.All(attempts, x => Assert.Equal((1, AttemptOutcome.Succeeded), (x.Attempt, x.Outcome)));
         var side = File.ReadAllLines(_cli.FilePath("side.txt"));
         Assert.Equal(Tasks, side.Length);
         Assert.Equal(Tasks, side.Distinct(StringComparer.Ordinal).Count());

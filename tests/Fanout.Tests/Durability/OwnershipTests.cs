@@ -109,7 +109,7 @@ public sealed class OwnershipTests : IAsyncLifetime, IDisposable
         Assert.True(taken.Taken);
         Assert.Equal(2, taken.Lease.Epoch);
         Assert.Equal(RunStatus.Succeeded, report.Status);
-        Assert.Equal(["lost", "succeeded"], report.Row("b").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Lost, AttemptOutcome.Succeeded], report.Row("b").AttemptLog.Select(a => a.Outcome));
         Assert.Equal((1, 2, 1), (_runs["a"], _runs["b"], _runs["c"]));
         _wake.SetResult();
         await Assert.ThrowsAsync<RunOwnershipLostException>(() => alice);
@@ -151,7 +151,7 @@ public sealed class OwnershipTests : IAsyncLifetime, IDisposable
         Assert.True(ownership.Lost.IsCancellationRequested);
         Assert.Equal(Bob, lost.Current!.Owner);
         Assert.False(_runs.ContainsKey("c"));
-        Assert.Equal(AttemptOutcomes.Running, (await _bob.LoadAsync("r"))!.Attempts.Single(a => a.InstanceId == "b").Outcome);
+        Assert.Equal(AttemptOutcome.Running, (await _bob.LoadAsync("r"))!.Attempts.Single(a => a.InstanceId == "b").Outcome);
     }
 
     [Fact]

@@ -74,15 +74,15 @@ public sealed class ResumeTests
         var plan = CrashingPlan(hang, () => crashed);
         var journal = await CrashAsync(plan, hang);
         crashed = false;
-        Assert.Equal(AttemptOutcomes.Running, journal.Attempts.Single(a => a.InstanceId == "b").Outcome);
+        Assert.Equal(AttemptOutcome.Running, journal.Attempts.Single(a => a.InstanceId == "b").Outcome);
         var store = new InMemoryRunStore();
 
         var report = await ResumeAsync(plan, journal, store);
 
-        Assert.Equal(["lost", "succeeded"], report.Row("b").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Lost, AttemptOutcome.Succeeded], report.Row("b").AttemptLog.Select(a => a.Outcome));
         Assert.Equal([1, 2], report.Row("b").AttemptLog.Select(a => a.Attempt));
         var attempts = (await store.LoadAsync("r"))!.Attempts.Where(a => a.InstanceId == "b");
-        Assert.Equal([(1, "lost"), (2, "succeeded")], attempts.Select(a => (a.Attempt, a.Outcome)));
+        Assert.Equal([(1, AttemptOutcome.Lost), (2, AttemptOutcome.Succeeded)], attempts.Select(a => (a.Attempt, a.Outcome)));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class ResumeTests
 
         Assert.Equal(["a", "b", "c"], report.Tasks.Select(t => t.Id));
         Assert.All(report.Tasks, t => Assert.Equal(TaskState.Succeeded, t.Status));
-        Assert.Equal(["succeeded"], report.Row("a").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Succeeded], report.Row("a").AttemptLog.Select(a => a.Outcome));
         Assert.Equal("\"A\"", report.Row("a").Output!.Value.GetRawText());
         Assert.Equal(journal.Run.StartedAt, report.StartedAt);
         Assert.Equal(1, report.Retries);

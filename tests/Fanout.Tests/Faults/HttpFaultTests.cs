@@ -60,7 +60,7 @@ public class HttpFaultTests
         // 429s never reach the scheduler: the key pool cools the key down and sends the request again when it recovers.
         Assert.True(providers.Pools.Single().Keys.Single().RateLimited > 0, "no 429 was seen");
         Assert.True(report.Retries >= 6 + report.RateLimited, $"{report.Retries} retries, {report.RateLimited} rate limited");
-        var errors = report.Tasks.SelectMany(t => t.AttemptLog).Where(a => a.Outcome != "succeeded").Select(a => a.Error ?? "").ToList();
+        var errors = report.Tasks.SelectMany(t => t.AttemptLog).Where(a => a.Outcome != AttemptOutcome.Succeeded).Select(a => a.Error ?? "").ToList();
         Assert.Equal(report.Retries, errors.Count);
         Assert.Contains(errors, e => e.StartsWith("OpenAI HTTP 500: The server had an error", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("OpenAI HTTP 503: The engine is currently overloaded", StringComparison.Ordinal));

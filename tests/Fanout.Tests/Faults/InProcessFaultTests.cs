@@ -80,7 +80,7 @@ public class InProcessFaultTests
 
         Assert.Equal(injected.Values.Sum(), report.Retries);
         Assert.Equal(injected[SimulatedFault.RateLimit], report.RateLimited);
-        var errors = report.Tasks.SelectMany(t => t.AttemptLog).Where(a => a.Outcome != "succeeded").Select(a => a.Error).ToList();
+        var errors = report.Tasks.SelectMany(t => t.AttemptLog).Where(a => a.Outcome != AttemptOutcome.Succeeded).Select(a => a.Error).ToList();
         Assert.Equal(report.Retries, errors.Count);
         Assert.Contains(errors, e => e == "simulated server error (HTTP 500)");
         Assert.Contains(errors, e => e == "simulated rate limit (HTTP 429)");

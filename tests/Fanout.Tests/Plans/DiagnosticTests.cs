@@ -22,7 +22,7 @@ public class DiagnosticTests
             pools: { images: 0 }
             tasks: [{ id: a, prompt: hi, pool: images }]
             """);
-        Assert.Equal("pools: 'images' must be an integer ≥ 1, got 0", d.Message);
+        Assert.Equal("pools: 'images' must be an integer from 1 to 100000, got 0", d.Message);
         Assert.Equal("2:18", d.At());
     }
 

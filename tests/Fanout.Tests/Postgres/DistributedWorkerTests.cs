@@ -53,7 +53,7 @@ public sealed class DistributedWorkerTests
         Assert.Equal(("succeeded", null, 2), (await cluster.InstancesAsync(runId))["a"]);
         var report = await DistributedRuns.ReportAsync(cluster.Database, runId);
         Assert.Equal(RunStatus.Succeeded, report!.Status);
-        Assert.Equal(["lost", "succeeded"], report.Tasks.Single().AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Lost, AttemptOutcome.Succeeded], report.Tasks.Single().AttemptLog.Select(a => a.Outcome));
     }
 
     [PostgresFact]

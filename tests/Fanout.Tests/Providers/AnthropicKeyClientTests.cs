@@ -47,7 +47,8 @@ public class AnthropicKeyClientTests
         using var client = Client(new CannedHttpHandler((HttpStatusCode)status, """{"type":"error","error":{"type":"x","message":"something is wrong"}}"""));
         var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")], new ChatOptions { ModelId = "m" }));
         Assert.Equal(retryable, e.Retryable);
-        Assert.Equal($"Anthropic HTTP {status}: something is wrong", e.Message);
+        // A permanent refusal names the key, so whoever reads the run knows which key to look at.
+        Assert.Equal(retryable ? $"Anthropic HTTP {status}: something is wrong" : $"Anthropic HTTP {status} (key 'claude'): something is wrong", e.Message);
     }
 
     [Fact]

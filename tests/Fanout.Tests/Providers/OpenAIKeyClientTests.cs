@@ -120,7 +120,20 @@ public class OpenAIKeyClientTests
         using var client = Client(new CannedHttpHandler((HttpStatusCode)status, """{"error":{"message":"something is wrong","type":"x"}}"""));
         var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
         Assert.Equal(retryable, e.Retryable);
-        Assert.Equal($"OpenAI HTTP {status}: something is wrong", e.Message);
+        // A permanent refusal names the key, so whoever reads the run knows which key to look at.
+        Assert.Equal(retryable ? $"OpenAI HTTP {status}: something is wrong" : $"OpenAI HTTP {status} (key 'main'): something is wrong", e.Message);
+    }
+
+    [Theory]
+    [InlineData(409, "false", false)]
+    [InlineData(500, "false", false)]
+    [InlineData(418, "true", true)]
+    [InlineData(400, "true", false)]
+    public async Task The_providers_should_retry_header_decides_except_for_refusals_of_the_request(int status, string header, bool retryable)
+    {
+        using var client = Client(new CannedHttpHandler((HttpStatusCode)status, """{"error":{"message":"something is wrong","type":"x"}}""", ("x-should-retry", header)));
+        var e = await Assert.ThrowsAnyAsync<TaskFailedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        Assert.Equal(retryable, e.Retryable);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class CancellationTests
         Assert.Equal(500, report.MakespanMs);
         Assert.Equal(TaskState.Succeeded, report.Row("a").Status);
         Assert.Equal(TaskState.Cancelled, report.Row("b").Status);
-        Assert.Equal(["cancelled"], report.Row("b").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Cancelled], report.Row("b").AttemptLog.Select(a => a.Outcome));
         Assert.Equal(500, report.EndMs("b"));
         Assert.Equal("cancelled by user", report.Row("b").Error);
         Assert.Equal(TaskState.Cancelled, report.Row("d").Status);

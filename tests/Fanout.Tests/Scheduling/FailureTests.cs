@@ -99,7 +99,7 @@ public class FailureTests
         Assert.Equal(["bad", "long"], starts);
         Assert.Equal(TaskState.Failed, report.Row("bad").Status);
         Assert.Equal(TaskState.Cancelled, report.Row("long").Status);
-        Assert.Equal(["cancelled"], report.Row("long").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Cancelled], report.Row("long").AttemptLog.Select(a => a.Outcome));
         Assert.Equal(TaskState.Cancelled, report.Row("queued").Status);
         Assert.Equal(0, report.Row("queued").Attempts);
         Assert.Equal(TaskState.Cancelled, report.Row("after_long").Status);

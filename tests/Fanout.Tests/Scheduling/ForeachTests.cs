@@ -98,7 +98,7 @@ public class ForeachTests
         var (report, _) = Sim.Run(plan);
 
         Assert.Equal([1, 2, 3], Enumerable.Range(0, 3).Select(i => report.Row($"g[{i}]").Attempts));
-        Assert.Equal(["failed", "failed", "succeeded"], report.Row("g[2]").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Succeeded], report.Row("g[2]").AttemptLog.Select(a => a.Outcome));
         Assert.Equal("item 2 attempt 2", report.Row("g[2]").AttemptLog[1].Error);
         Assert.Equal(3, report.Retries);
         Assert.Equal(6, report.Row("g").Attempts);

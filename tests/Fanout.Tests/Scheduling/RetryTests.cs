@@ -27,7 +27,7 @@ public class RetryTests
         Assert.Equal(RunStatus.Succeeded, report.Status);
         Assert.Equal(TaskState.Succeeded, row.Status);
         Assert.Equal(3, row.Attempts);
-        Assert.Equal(["failed", "failed", "succeeded"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Succeeded], row.AttemptLog.Select(a => a.Outcome));
         Assert.Equal(["flaky #1", "flaky #2", null], row.AttemptLog.Select(a => a.Error));
         Assert.Equal([1, 2, 3], row.AttemptLog.Select(a => a.Attempt));
         Assert.Equal(2, report.Retries);
@@ -176,7 +176,7 @@ public class RetryTests
         var row = report.Row("t");
         Assert.Equal(TaskState.Failed, row.Status);
         Assert.Equal(3, row.Attempts);
-        Assert.Equal(["failed", "failed", "failed"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Failed], row.AttemptLog.Select(a => a.Outcome));
         Assert.Equal("always", row.Error);
         Assert.Equal(RunStatus.Failed, report.Status);
         Assert.Equal(2, report.Retries);

@@ -39,7 +39,7 @@ public class TimeoutTests
         var row = report.Row("t");
         Assert.True(sawCancellation);
         Assert.Equal(TaskState.Succeeded, row.Status);
-        Assert.Equal(["timed_out", "succeeded"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.TimedOut, AttemptOutcome.Succeeded], row.AttemptLog.Select(a => a.Outcome));
         Assert.Equal("timed out after 100ms", row.AttemptLog[0].Error);
         Assert.Equal(100, report.Ms(row.AttemptLog[0].FinishedAt));
         Assert.Equal(200, report.Ms(row.AttemptLog[1].StartedAt));
@@ -58,7 +58,7 @@ public class TimeoutTests
 
         var row = report.Row("t");
         Assert.Equal(TaskState.Failed, row.Status);
-        Assert.Equal(["timed_out", "timed_out"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.TimedOut, AttemptOutcome.TimedOut], row.AttemptLog.Select(a => a.Outcome));
         Assert.Equal("timed out after 2.0s", row.Error);
         Assert.Equal(TaskState.Skipped, report.Row("after").Status);
         Assert.Equal(4100, report.MakespanMs);
@@ -91,7 +91,7 @@ public class TimeoutTests
 
         var (report, _) = Sim.Run(plan);
 
-        Assert.Equal(["failed", "succeeded"], report.Row("t").AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], report.Row("t").AttemptLog.Select(a => a.Outcome));
         Assert.Equal(260, report.MakespanMs);
     }
 }

@@ -48,14 +48,14 @@ public abstract class RunStoreContract : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync() => await Store.DisposeAsync();
 
-    protected static RunRecord Run(string id, string plan = "p", DateTimeOffset? at = null, string status = RunStatuses.Running) => new()
+    protected static RunRecord Run(string id, string plan = "p", DateTimeOffset? at = null, string? status = null) => new()
     {
         RunId = id,
         Plan = plan,
         PlanHash = "h-" + plan,
         PlanText = "name: " + plan,
         InputsJson = """{"a":1}""",
-        Status = status,
+        Status = status ?? RunStatuses.Running,
         StartedAt = at ?? T0,
     };
 
@@ -124,9 +124,9 @@ public abstract class RunStoreContract : IAsyncLifetime
         var attempt = new AttemptRecord
         {
             RunId = "r1", InstanceId = "fan[2]", Attempt = 1, StartedAt = T0, FinishedAt = T0.AddMilliseconds(1500),
-            Outcome = "succeeded", Tokens = new TokenUsage(10, 20, 3), CostUsd = 0.0123m, KeyAlias = "main", CacheHit = true,
+            Outcome = AttemptOutcome.Succeeded, Tokens = new TokenUsage(10, 20, 3), CostUsd = 0.0123m, KeyAlias = "main", CacheHit = true,
         };
-        var failed = attempt with { Attempt = 2, Outcome = "failed", Error = "bad", Tokens = null, CostUsd = null, KeyAlias = null, CacheHit = false, FinishedAt = null };
+        var failed = attempt with { Attempt = 2, Outcome = AttemptOutcome.Failed, Error = "bad", Tokens = null, CostUsd = null, KeyAlias = null, CacheHit = false, FinishedAt = null };
         await Store.AppendAsync(Batch(Run("r1"), item, failed, attempt));
         Store = await ReopenAsync(Store);
         var journal = await Store.LoadAsync("r1");
@@ -158,13 +158,13 @@ public abstract class RunStoreContract : IAsyncLifetime
     {
         var events = Enumerable.Range(0, 5).Select(i => new EventRecord
         {
-            RunId = "r1", At = T0.AddSeconds(5 - i), Type = "task_state", InstanceId = $"t{i}", DataJson = $$"""{"i":{{i}}}""",
+            RunId = "r1", At = T0.AddSeconds(5 - i), Type = RunEventKind.TaskState, InstanceId = $"t{i}", DataJson = $$"""{"i":{{i}}}""",
         }).ToArray<object>();
         await Store.AppendAsync(Batch([Run("r1"), Run("r2"), .. events[..3]]));
-        await Store.AppendAsync(Batch([.. events[3..], new EventRecord { RunId = "r2", Type = "run_started" }]));
+        await Store.AppendAsync(Batch([.. events[3..], new EventRecord { RunId = "r2", Type = RunEventKind.RunStarted }]));
         Store = await ReopenAsync(Store);
         Assert.Equal(events, await Store.ReadEventsAsync("r1"));
-        Assert.Equal("run_started", Assert.Single(await Store.ReadEventsAsync("r2")).Type);
+        Assert.Equal(RunEventKind.RunStarted, Assert.Single(await Store.ReadEventsAsync("r2")).Type);
     }
 
     [StoreFact]
@@ -196,7 +196,7 @@ public abstract class RunStoreContract : IAsyncLifetime
         for (var i = 0; i < 2000; i++)
         {
             batch.Instances.Add(Instance("r1", $"t{i}", TaskState.Succeeded, $$"""{"output":{{i}}}"""));
-            batch.Attempts.Add(new AttemptRecord { RunId = "r1", InstanceId = $"t{i}", Attempt = 1, StartedAt = T0, Outcome = "succeeded" });
+            batch.Attempts.Add(new AttemptRecord { RunId = "r1", InstanceId = $"t{i}", Attempt = 1, StartedAt = T0, Outcome = AttemptOutcome.Succeeded });
         }
 
         await Store.AppendAsync(batch);
@@ -333,7 +333,7 @@ public abstract class RunStoreContract : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<RunOwnershipLostException>(() => Store.AppendAsync(Under(alice,
             Run("r1", status: "failed"), Instance("r1", "a", TaskState.Failed), Instance("r1", "b", TaskState.Succeeded),
-            new EventRecord { RunId = "r1", Type = "stale" })));
+            new EventRecord { RunId = "r1", Type = RunEventKind.TaskState })));
 
         Assert.Equal(alice, e.Lost);
         Assert.Equal(bob.Epoch, e.Current!.Epoch);

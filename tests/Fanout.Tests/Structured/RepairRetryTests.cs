@@ -71,7 +71,7 @@ public class RepairRetryTests
         var row = report.Row("outline");
         Assert.Equal(TaskState.Succeeded, row.Status);
         Assert.Equal(2, row.Attempts);
-        Assert.Equal(["failed", "succeeded"], row.AttemptLog.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], row.AttemptLog.Select(a => a.Outcome));
         var error = row.AttemptLog[0].Error!;
         Assert.StartsWith("output does not match the schema: /", error, StringComparison.Ordinal);
         Assert.Null(row.AttemptLog[1].Error);
@@ -94,7 +94,7 @@ public class RepairRetryTests
         var row = report.Row("outline");
         Assert.Equal(TaskState.Failed, row.Status);
         Assert.Equal(3, row.Attempts);
-        Assert.All(row.AttemptLog, a => Assert.Equal("failed", a.Outcome));
+        Assert.All(row.AttemptLog, a => Assert.Equal(AttemptOutcome.Failed, a.Outcome));
         Assert.Matches(@"^output does not match the schema: /\w+: must be ", row.Error);
         Assert.Equal(3, set.InjectedFaults[SimulatedFault.SchemaViolation]);
         Assert.Equal(TaskState.Skipped, report.Row("write").Status);

@@ -41,11 +41,18 @@ internal static class Sim
         Func<RunOptions, RunOptions>? configure = null, CancellationToken cancellationToken = default, VirtualClock? clock = null)
     {
         clock ??= new VirtualClock();
-        var events = new List<RunEvent>();
-        var options = new RunOptions { Time = clock, Concurrency = concurrency, Seed = 1, OnEvent = events.Add, RunId = "test", Executors = Executors };
+        var stream = new RunEventStream();
+        using var subscription = stream.Subscribe();
+        var options = new RunOptions { Time = clock, Concurrency = concurrency, Seed = 1, Events = stream, RunId = "test", Executors = Executors };
         options = configure?.Invoke(options) ?? options;
         var scheduler = new Scheduler(TaskGraph.Compile(plan), options);
         var report = VirtualTime.Run(clock, () => scheduler.RunAsync(cancellationToken));
+        var events = new List<RunEvent>();
+        while (subscription.Reader.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+
         return (report, events);
     }
 
