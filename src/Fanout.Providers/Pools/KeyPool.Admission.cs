@@ -136,9 +136,9 @@ public sealed partial class KeyPool
 
                 if (chosen is not null)
                 {
-                    var marks = chosen.Reserve(waiter.Estimate, now);
+                    chosen.Reserve(waiter.Estimate, now);
                     _queue.Remove(node);
-                    (granted ??= []).Add((waiter, new Grant(chosen, now + delay, Ahead: delay > TimeSpan.Zero, marks)));
+                    (granted ??= []).Add((waiter, new Grant(chosen, now + delay, Ahead: delay > TimeSpan.Zero)));
                     anyOpen = _keys.Any(k => k.WaitFor(Smallest, now) == TimeSpan.Zero);
                 }
 
@@ -292,5 +292,5 @@ public sealed partial class KeyPool
     }
 
     /// <summary>A key reserved for a request, and when to send it (later than now only when it reserved ahead).</summary>
-    private readonly record struct Grant(KeyState Key, DateTimeOffset SendAt, bool Ahead, ChargeMarks Marks);
+    private readonly record struct Grant(KeyState Key, DateTimeOffset SendAt, bool Ahead);
 }

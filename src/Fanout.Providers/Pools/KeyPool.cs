@@ -12,8 +12,6 @@ namespace Fanout.Providers.Pools;
 /// </summary>
 public sealed partial class KeyPool : WholeResponseChatClient
 {
-    // The request a key's client is sending in this async flow: its answer's rate headers are read against its marks.
-    private static readonly AsyncLocal<(KeyState Key, ChargeMarks Marks)?> Sending = new();
     private readonly Lock _gate = new();
     private readonly KeyState[] _keys;
     private readonly PoolOptions _options;
@@ -131,7 +129,7 @@ public sealed partial class KeyPool : WholeResponseChatClient
                 }
 
                 held += _time.GetUtcNow() - asked;
-                Sending.Value = (key, grant.Marks);
+
                 response = await key.Key.Client.GetResponseAsync(list, sendOptions, cancellationToken);
             }
             catch (RateLimitedException e)
@@ -194,10 +192,9 @@ public sealed partial class KeyPool : WholeResponseChatClient
     {
         var now = _time.GetUtcNow();
         var snapshot = RateHeaders.Parse(status, header, now);
-        var marks = Sending.Value is { } sending && sending.Key == key ? sending.Marks : null;
         lock (_gate)
         {
-            key.Observe(snapshot, sentAt, marks, now);
+            key.Observe(snapshot, sentAt, now);
         }
     }
 

@@ -15,6 +15,8 @@ internal sealed class KeyState
     private int _successesAtCap;
     private bool _probing;
     private bool _limitsKnown;
+    private long _inFlightInput;
+    private long _inFlightOutput;
 
     public KeyState(PoolKey key, int index, PoolOptions options, DateTimeOffset now)
     {
@@ -111,25 +113,23 @@ internal sealed class KeyState
         return headroom;
     }
 
-    /// <summary>Charges the request and returns each bucket's mark after it, against which its answer's headers are read.</summary>
-    public ChargeMarks Reserve(RequestEstimate estimate, DateTimeOffset now)
+    public void Reserve(RequestEstimate estimate, DateTimeOffset now)
     {
-        var marks = new List<(TokenBucket, double)>(4);
         foreach (var (bucket, amount) in Needs(estimate))
         {
             bucket.Reserve(amount, now);
-            marks.Add((bucket, bucket.Charged));
         }
 
         InFlight++;
+        _inFlightInput += estimate.Input;
+        _inFlightOutput += estimate.Output;
         Sent++;
         if (BreakerOpenUntil <= now)
         {
             _probing = true;
         }
-
-        return new ChargeMarks([.. marks]);
     }
+
 
     /// <summary>
     /// A request finished. Its reservation stays charged (providers count failed requests too, and a refused one
@@ -139,6 +139,8 @@ internal sealed class KeyState
     public void Release(RequestEstimate estimate, long? actualOutput, DateTimeOffset now)
     {
         InFlight--;
+        _inFlightInput -= estimate.Input;
+        _inFlightOutput -= estimate.Output;
         foreach (var bucket in new[] { Requests, Tokens, Input, Output })
         {
             bucket?.Seen(now);
@@ -224,17 +226,17 @@ internal sealed class KeyState
     /// its charge); in adaptive mode, limits the plan did not declare are learnt and, once they are, the concurrency
     /// cap is lifted (the buckets pace the key from then on).
     /// </summary>
-    public void Observe(RateSnapshot snapshot, DateTimeOffset sentAt, ChargeMarks? marks, DateTimeOffset now)
+    public void Observe(RateSnapshot snapshot, DateTimeOffset sentAt, DateTimeOffset now)
     {
         if (snapshot.Status == 429 && snapshot.Cooldown is { } wait)
         {
             Cool(wait, now);
         }
 
-        Requests = Learn(Requests, snapshot.Requests, sentAt, marks, now);
-        Tokens = Learn(Tokens, snapshot.Tokens, sentAt, marks, now);
-        Input = Learn(Input, snapshot.InputTokens, sentAt, marks, now);
-        Output = Learn(Output, snapshot.OutputTokens, sentAt, marks, now);
+        Requests = Learn(Requests, snapshot.Requests, InFlight - 1, sentAt, now);
+        Tokens = Learn(Tokens, snapshot.Tokens, _inFlightInput + _inFlightOutput, sentAt, now);
+        Input = Learn(Input, snapshot.InputTokens, _inFlightInput, sentAt, now);
+        Output = Learn(Output, snapshot.OutputTokens, _inFlightOutput, sentAt, now);
         if (_options.Adaptive && !_limitsKnown && (Requests ?? Tokens ?? Input ?? Output) is not null)
         {
             _limitsKnown = true;
@@ -243,7 +245,8 @@ internal sealed class KeyState
         }
     }
 
-    private TokenBucket? Learn(TokenBucket? bucket, LimitHeader? header, DateTimeOffset sentAt, ChargeMarks? marks, DateTimeOffset now)
+    // inFlight: what the requests still in flight were charged (the provider may not have seen them yet).
+    private TokenBucket? Learn(TokenBucket? bucket, LimitHeader? header, double inFlight, DateTimeOffset sentAt, DateTimeOffset now)
     {
         if (header is not { } h)
         {
@@ -252,13 +255,14 @@ internal sealed class KeyState
 
         if (bucket is null && _options.Adaptive && h.Limit is { } limit && limit > 0)
         {
-            // What remained, with no credit for refill since (the provider may have admitted the request just now).
-            return new TokenBucket(limit, Key.Limits.Burst ?? _options.Burst, now, h.Remaining) { RefillsFromArrival = true };
+            // What remained, with no credit for refill since (the provider may have admitted the request just now),
+            // less what is in flight (the provider may not have seen it yet; this request's own share errs safe).
+            return new TokenBucket(limit, Key.Limits.Burst ?? _options.Burst, now, (h.Remaining ?? limit) - Math.Max(0, inFlight)) { RefillsFromArrival = true };
         }
 
         if (bucket is not null && h.Remaining is { } remaining)
         {
-            bucket.Correct(remaining, sentAt, marks?.Since(bucket) ?? 0, now);
+            bucket.Correct(remaining, sentAt, now);
         }
 
         return bucket;
@@ -293,20 +297,3 @@ internal sealed class KeyState
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
-/// <summary>Each bucket's net charge right after one request's reservation.</summary>
-internal sealed record ChargeMarks((TokenBucket Bucket, double Charged)[] Marks)
-{
-    /// <summary>What <paramref name="bucket"/> granted after the request: all of its charges when it was learnt later.</summary>
-    public double Since(TokenBucket bucket)
-    {
-        foreach (var (marked, charged) in Marks)
-        {
-            if (ReferenceEquals(marked, bucket))
-            {
-                return bucket.Charged - charged;
-            }
-        }
-
-        return bucket.Charged;
-    }
-}

@@ -42,9 +42,6 @@ public sealed class TokenBucket
     /// <summary>Available as of the last call (negative: in debt).</summary>
     public double Level { get; private set; }
 
-    /// <summary>Net charge so far (reservations minus refunds): read after a reservation, it later tells what was
-    /// charged since.</summary>
-    public double Charged { get; private set; }
 
     /// <summary>How long an empty bucket takes to fill: the longest any admission waits.</summary>
     public TimeSpan RefillTime => TimeSpan.FromSeconds(Capacity / PerSecond);
@@ -104,15 +101,15 @@ public sealed class TokenBucket
 
     /// <summary>
     /// Brings the level down to what a provider reported, when that is less: <paramref name="remaining"/> as of
-    /// <paramref name="observedAt"/> (when the request was sent), plus what refilled since, minus
-    /// <paramref name="chargedSince"/> (what this bucket granted after that request's own reservation). Never up: an
-    /// answer cannot tell which requests granted before it had reached the provider, so a higher report may be stale.
+    /// <paramref name="observedAt"/> (when the request was sent) plus what refilled since — the most the provider can
+    /// hold now. Never up, and nothing granted since is subtracted: an answer cannot tell which of the requests granted
+    /// around it had reached the provider (a burst queues on its way there), and counting them twice starves the pool.
     /// </summary>
-    public void Correct(double remaining, DateTimeOffset observedAt, double chargedSince, DateTimeOffset now)
+    public void Correct(double remaining, DateTimeOffset observedAt, DateTimeOffset now)
     {
         Refill(now);
         var age = now > observedAt ? (now - observedAt).TotalSeconds : 0;
-        Level = Math.Min(Level, remaining + age * PerSecond - chargedSince);
+        Level = Math.Min(Level, remaining + age * PerSecond);
     }
 
     /// <summary>The fraction still available, for least-loaded routing.</summary>
@@ -130,7 +127,6 @@ public sealed class TokenBucket
         Refill(now);
         _unseen |= RefillsFromArrival && amount > 0 && Level >= Capacity;
         Level = Math.Min(Capacity, Level - amount);
-        Charged += amount;
     }
 
     private void Refill(DateTimeOffset now)
