@@ -192,7 +192,7 @@ public sealed class ProcessSecretTests : IDisposable
         Assert.Empty(Fanout.Execution.ProcessSession.Members(pids["sh.pid"]));
         var report = RunReport.FromJson(await File.ReadAllTextAsync(Path.Combine(_directory, "out", "run.json")));
         var busy = report.Tasks.Single(t => t.Id == "busy");
-        Assert.Equal((TaskState.Cancelled, "cancelled"), (busy.Status, busy.AttemptLog.Single().Outcome));
+        Assert.Equal((TaskState.Cancelled, AttemptOutcome.Cancelled), (busy.Status, busy.AttemptLog.Single().Outcome));
         Assert.DoesNotContain("timed out", busy.Error ?? "", StringComparison.Ordinal);
         Assert.Equal(TaskState.Cancelled, report.Tasks.Single(t => t.Id == "after").Status);
     }
