@@ -33,6 +33,9 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
     /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry naming the model that answered, when a fallback did.</summary>
     public const string ModelProperty = "fanout.model";
 
+    /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry holding how long the request was held by rate limits (a <see cref="TimeSpan"/>).</summary>
+    public const string HeldProperty = "fanout.held";
+
     private const int QuotedErrorLength = 300;
 
     // Schema errors are the repair instructions themselves, so more of them are quoted than of a parser message.
@@ -96,6 +99,7 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver) : ITask
             Provider = answered.Provider,
             Model = answered.Model,
             Key = Answered(response, KeyAliasProperty) ?? target.Key,
+            Held = response.AdditionalProperties?.TryGetValue(HeldProperty, out var held) == true && held is TimeSpan h ? h : TimeSpan.Zero,
             Details = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
             {
                 ["finish_reason"] = response.FinishReason?.Value,
