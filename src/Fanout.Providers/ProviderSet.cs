@@ -45,6 +45,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         _providers.Values.Select(p => p.Client).OfType<ISimulatedFaults>().SelectMany(c => c.InjectedFaults)
             .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
 
+    /// <summary>Each key pool's declared limits (real providers only), for <see cref="RunOptions.ProviderLimits"/>.</summary>
+    public System.Collections.Immutable.ImmutableArray<ProviderLimits> Limits => [.. _providers.Values.Select(p => p.Pool).OfType<KeyPool>().Select(p => p.Limits)];
+
     /// <summary>Each key pool's counters and estimator error (real providers only; simulated ones have no keys).</summary>
     public IReadOnlyList<PoolStats> Pools => [.. _providers.Values.Select(p => p.Pool).OfType<KeyPool>().Select(p => p.Stats)];
 

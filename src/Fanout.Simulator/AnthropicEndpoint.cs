@@ -33,6 +33,12 @@ internal static class AnthropicEndpoint
 
         var admission = limiter.TryAdmit(SimulatorState.EstimateTokens(request.Messages, request.Options), request.MaxTokens);
         Headers(context, limiter, state.Time.GetUtcNow());
+        if (admission.TooLarge is { } tooLarge)
+        {
+            await Error(context, 413, "request_too_large", tooLarge);
+            return;
+        }
+
         if (!admission.Admitted)
         {
             HttpWrite.RetryAfter(context, admission.RetryAfter);

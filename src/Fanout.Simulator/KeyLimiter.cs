@@ -1,5 +1,3 @@
-using Fanout.Providers.Pools;
-
 namespace Fanout.Simulator;
 
 /// <summary>The state of one limit, as the rate-limit headers report it.</summary>
@@ -8,21 +6,25 @@ namespace Fanout.Simulator;
 /// <param name="Reset">Time until the bucket is full again.</param>
 internal readonly record struct LimitState(long Limit, long Remaining, TimeSpan Reset);
 
-/// <summary>Whether a request was let through, and if not how long until it would be.</summary>
-internal readonly record struct Admission(bool Admitted, TimeSpan RetryAfter);
+/// <summary>Whether a request was let through, and if not how long until it would be, or why it never will.</summary>
+/// <param name="Admitted">Let through and charged.</param>
+/// <param name="RetryAfter">Time until the key's buckets can admit it.</param>
+/// <param name="TooLarge">Set when it exceeds one of the key's limits outright: no wait would let it through.</param>
+internal readonly record struct Admission(bool Admitted, TimeSpan RetryAfter, string? TooLarge = null);
 
 /// <summary>
 /// Per-key limits as token buckets of one minute's capacity refilled continuously (what OpenAI and Anthropic
 /// describe): requests, combined tokens, input tokens and output tokens. Admission charges the estimate — prompt
 /// characters / 4 plus <c>max_tokens</c> — up front, so requests that later fail still count; the output estimate is
-/// corrected to the real count when the answer is known. Rejected requests charge nothing. Time comes from the
-/// injected clock, so tests drive it by hand.
+/// corrected to the real count when the answer is known (unused output refunded). Rejected requests charge nothing;
+/// their <c>retry-after</c> is the time until the buckets can admit them, and one larger than a limit allows is
+/// refused as too large instead. The bucket rule is core's <see cref="TokenBucket"/>, the one Fanout's pools pace
+/// with. Time comes from the injected clock, so tests drive it by hand.
 /// </summary>
 internal sealed class KeyLimiter
 {
-    // Providers meter per minute and let a whole minute's allowance go at once; the client-side pools hold a
-    // second's worth so they spread their requests. Same bucket, different burst.
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    // Providers meter per minute and let a whole minute's allowance go at once.
+    private static readonly TimeSpan Window = TokenBucket.DefaultWindow;
 
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
@@ -58,15 +60,26 @@ internal sealed class KeyLimiter
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var needs = new (TokenBucket? Bucket, long Amount)[] { (_requests, 1), (_tokens, input + output), (_input, input), (_output, output) };
-            var wait = TimeSpan.Zero;
-            foreach (var (bucket, amount) in needs)
+            var needs = new (TokenBucket? Bucket, long Amount, string Name)[]
             {
-                if (bucket is not null)
+                (_requests, 1, "requests"), (_tokens, input + output, "tokens"), (_input, input, "input tokens"), (_output, output, "output tokens"),
+            };
+            var wait = TimeSpan.Zero;
+            foreach (var (bucket, amount, name) in needs)
+            {
+                if (bucket is null)
                 {
-                    var w = bucket.WaitFor(amount, now);
-                    wait = w > wait ? w : wait;
+                    continue;
                 }
+
+                if (!bucket.CanEverAdmit(amount))
+                {
+                    return new Admission(false, TimeSpan.Zero,
+                        $"Request too large for key '{Key.Alias}' (simulated): {name} per minute limit {bucket.PerMinute:0}, requested {amount}.");
+                }
+
+                var w = bucket.TimeUntilAdmit(amount, now);
+                wait = w > wait ? w : wait;
             }
 
             if (wait > TimeSpan.Zero)
@@ -74,24 +87,24 @@ internal sealed class KeyLimiter
                 return new Admission(false, wait);
             }
 
-            foreach (var (bucket, amount) in needs)
+            foreach (var (bucket, amount, _) in needs)
             {
-                bucket?.Take(amount, now);
+                bucket?.Reserve(amount, now);
             }
 
             return new Admission(true, TimeSpan.Zero);
         }
     }
 
-    /// <summary>Corrects the output charge once the real count is known (it may go below zero: the next request waits).</summary>
+    /// <summary>Corrects the output charge once the real count is known: unused output is refunded, and more than
+    /// reserved is charged (the level may go below zero: the next request waits).</summary>
     public void Settle(long estimatedOutput, long actualOutput)
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var extra = actualOutput - estimatedOutput;
-            _tokens?.Take(extra, now);
-            _output?.Take(extra, now);
+            _tokens?.Settle(estimatedOutput, actualOutput, now);
+            _output?.Settle(estimatedOutput, actualOutput, now);
         }
     }
 
@@ -105,7 +118,7 @@ internal sealed class KeyLimiter
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var reset = bucket.WaitFor(bucket.Capacity, now); // refills first, so the level below is current
+            var reset = bucket.UntilFull(now); // refills first, so the level below is current
             return new LimitState((long)bucket.Capacity, (long)Math.Max(0, Math.Floor(bucket.Level)), reset);
         }
     }

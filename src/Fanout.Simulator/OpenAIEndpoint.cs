@@ -33,6 +33,12 @@ internal static class OpenAIEndpoint
         var estimate = request.MaxTokens ?? 0;
         var admission = limiter.TryAdmit(SimulatorState.EstimateTokens(request.Messages, request.Options), estimate);
         Headers(context, limiter);
+        if (admission.TooLarge is { } tooLarge)
+        {
+            await Error(context, 400, tooLarge, "invalid_request_error", "request_too_large");
+            return;
+        }
+
         if (!admission.Admitted)
         {
             HttpWrite.RetryAfter(context, admission.RetryAfter);

@@ -189,6 +189,7 @@ internal static class RunCommand
             RunId = runId,
             Inputs = inputs,
             Concurrency = settings.Concurrency,
+            ProviderLimits = providers.Limits,
             OnFailure = settings.FailFast ? FailurePolicy.FailFast : null,
             Seed = settings.Seed,
             Time = env.Time,

@@ -11,12 +11,12 @@ internal sealed record PoolDefinition(IReadOnlyList<KeyDefinition> Keys, Routing
 
 /// <summary>
 /// Reads <c>keys</c>, <c>routing</c>, <c>limits</c>, <c>fallback</c> and the per-key limit fields (<c>concurrency</c>,
-/// <c>rpm</c>, <c>tpm</c>, <c>input_tpm</c>, <c>output_tpm</c>; at provider level they are every key's default).
+/// <c>rpm</c>, <c>tpm</c>, <c>input_tpm</c>, <c>output_tpm</c>, <c>burst</c>; at provider level they are every key's default).
 /// A provider with a single <c>api_key</c> is a pool of one.
 /// </summary>
 internal static class PoolConfig
 {
-    private static readonly string[] LimitFields = ["concurrency", "rpm", "tpm", "input_tpm", "output_tpm"];
+    private static readonly string[] LimitFields = ["concurrency", "rpm", "tpm", "input_tpm", "output_tpm", "burst"];
     public static readonly string[] ProviderFields = ["keys", "routing", "limits", "fallback", .. LimitFields];
 
     private static readonly string[] KeyFields = ["alias", "api_key", "api_key_env", "base_url", "weight", .. LimitFields];
@@ -124,8 +124,26 @@ internal static class PoolConfig
             Tpm = Positive(reader, "tpm") ?? defaults.Tpm,
             InputTpm = Positive(reader, "input_tpm") ?? defaults.InputTpm,
             OutputTpm = Positive(reader, "output_tpm") ?? defaults.OutputTpm,
+            Burst = Burst(reader) ?? defaults.Burst,
         };
         return limits;
+    }
+
+    /// <summary><c>burst:</c> how much of each limit may go at once, as a duration of it (default a minute, as providers grant).</summary>
+    private static TimeSpan? Burst(ConfigReader reader)
+    {
+        if (reader.Duration("burst") is not { } burst)
+        {
+            return null;
+        }
+
+        if (burst <= TimeSpan.Zero)
+        {
+            reader.Problem($"{reader.Where("burst")} must be a duration greater than 0, such as 1s or 1m");
+            return null;
+        }
+
+        return burst;
     }
 
     private static int? Positive(ConfigReader reader, string key)

@@ -50,6 +50,7 @@ public sealed partial class KeyPool
     {
         List<(Waiter Waiter, Grant Grant)>? granted = null;
         List<Waiter>? failed = null;
+        List<(Waiter Waiter, string Reason)>? tooLarge = null;
         string? reason = null;
         lock (_gate)
         {
@@ -69,6 +70,15 @@ public sealed partial class KeyPool
             {
                 var next = node.Next;
                 var waiter = node.Value;
+                if (TooLarge(waiter, now) is { } never)
+                {
+                    // No wait would let it through, and the provider would refuse it outright.
+                    _queue.Remove(node);
+                    (tooLarge ??= []).Add((waiter, never));
+                    node = next;
+                    continue;
+                }
+
                 var patient = now - waiter.Since < _options.Patience;
                 if (!anyOpen && patient)
                 {
@@ -147,6 +157,33 @@ public sealed partial class KeyPool
         {
             waiter.Completion.TrySetException(new TaskFailedException(reason!, retryable: false));
         }
+
+        foreach (var (waiter, never) in tooLarge ?? [])
+        {
+            waiter.Completion.TrySetException(new TaskFailedException($"request too large for provider '{Provider}': {never}", retryable: false));
+        }
+    }
+
+    /// <summary>Why no key the request may use could ever take it, or null when one could.</summary>
+    private string? TooLarge(Waiter waiter, DateTimeOffset now)
+    {
+        string? reason = null;
+        foreach (var key in Candidates(waiter, now))
+        {
+            if (key.Disabled is not null)
+            {
+                continue;
+            }
+
+            if (key.NeverFits(waiter.Estimate) is not { } why)
+            {
+                return null;
+            }
+
+            reason ??= why;
+        }
+
+        return reason;
     }
 
     /// <summary>The keys a request may use: all of them, or for a sticky request the one its id hashes to among healthy keys.</summary>

@@ -44,7 +44,7 @@ public sealed partial class KeyPool : WholeResponseChatClient
         _weights = new double[_keys.Length];
         foreach (var key in _keys)
         {
-            key.Key.Headers.Listen((status, header) => Observe(key, status, header));
+            key.Key.Headers.Listen((status, header, sentAt) => Observe(key, status, header, sentAt), _time);
         }
 
         _timer = _time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -52,6 +52,9 @@ public sealed partial class KeyPool : WholeResponseChatClient
 
     /// <summary>The provider's name.</summary>
     public string Provider { get; }
+
+    /// <summary>The keys' declared limits, for the run's report and default concurrency.</summary>
+    public ProviderLimits Limits => new(Provider, [.. _keys.Select(k => k.Key.Limits)], _options.Adaptive ? KeyState.AdaptiveCeiling : null);
 
     /// <summary>The key aliases, in plan order.</summary>
     public IReadOnlyList<string> Aliases => [.. _keys.Select(k => k.Alias)];
@@ -94,8 +97,10 @@ public sealed partial class KeyPool : WholeResponseChatClient
         var sticky = options?.AdditionalProperties?.TryGetValue(PromptExecutor.StickyKeyProperty, out var value) == true ? value as string : null;
         var sendOptions = WithoutFanoutProperties(options);
         var estimate = RequestEstimate.For(list, options, _options.DefaultOutputEstimate);
+        var held = TimeSpan.Zero;
         for (var reroutes = 0; ; reroutes++)
         {
+            var asked = _time.GetUtcNow();
             var grant = await Admit(estimate, sticky, cancellationToken);
             var key = grant.Key;
             ChatResponse response;
@@ -122,6 +127,8 @@ public sealed partial class KeyPool : WholeResponseChatClient
                         }
                     }
                 }
+
+                held += _time.GetUtcNow() - asked;
 
                 response = await key.Key.Client.GetResponseAsync(list, sendOptions, cancellationToken);
             }
@@ -161,6 +168,7 @@ public sealed partial class KeyPool : WholeResponseChatClient
             Measure(estimate, response.Usage);
             response.AdditionalProperties ??= [];
             response.AdditionalProperties[PromptExecutor.KeyAliasProperty] = key.Alias;
+            response.AdditionalProperties[PromptExecutor.HeldProperty] = held;
             return response;
         }
     }
@@ -180,13 +188,13 @@ public sealed partial class KeyPool : WholeResponseChatClient
         }
     }
 
-    private void Observe(KeyState key, int status, Func<string, string?> header)
+    private void Observe(KeyState key, int status, Func<string, string?> header, DateTimeOffset sentAt)
     {
         var now = _time.GetUtcNow();
         var snapshot = RateHeaders.Parse(status, header, now);
         lock (_gate)
         {
-            key.Observe(snapshot, now);
+            key.Observe(snapshot, sentAt, now);
         }
     }
 

@@ -6,12 +6,17 @@ namespace Fanout.Providers.Pools;
 /// </summary>
 internal sealed class KeyState
 {
-    private const int AdaptiveCeiling = 1024;
+    /// <summary>The most requests an adaptive key without a declared concurrency has in flight.</summary>
+    public const int AdaptiveCeiling = 1024;
+
     private readonly PoolOptions _options;
     private readonly int _ceiling;
     private int _consecutiveFailures;
     private int _successesAtCap;
     private bool _probing;
+    private bool _limitsKnown;
+    private long _inFlightInput;
+    private long _inFlightOutput;
 
     public KeyState(PoolKey key, int index, PoolOptions options, DateTimeOffset now)
     {
@@ -24,7 +29,9 @@ internal sealed class KeyState
         Input = Bucket(limits.InputTpm, now);
         Output = Bucket(limits.OutputTpm, now);
         _ceiling = limits.Concurrency ?? (options.Adaptive ? AdaptiveCeiling : int.MaxValue);
-        Cap = options.Adaptive ? Math.Min(_ceiling, Math.Max(1, options.AdaptiveStart)) : _ceiling;
+        // Adaptive mode starts low only while it knows nothing: declared limits already pace the key.
+        _limitsKnown = (Requests ?? Tokens ?? Input ?? Output) is not null;
+        Cap = options.Adaptive && !_limitsKnown ? Math.Min(_ceiling, Math.Max(1, options.AdaptiveStart)) : _ceiling;
     }
 
     public PoolKey Key { get; }
@@ -85,7 +92,7 @@ internal sealed class KeyState
         wait = Max(wait, CoolingUntil - now);
         foreach (var (bucket, amount) in Needs(estimate))
         {
-            wait = Max(wait, bucket.WaitFor(amount, now));
+            wait = Max(wait, bucket.TimeUntilAdmit(amount + bucket.PerMinute / 60 * _options.Slack.TotalSeconds, now));
         }
 
         return wait;
@@ -110,10 +117,12 @@ internal sealed class KeyState
     {
         foreach (var (bucket, amount) in Needs(estimate))
         {
-            bucket.Take(amount, now);
+            bucket.Reserve(amount, now);
         }
 
         InFlight++;
+        _inFlightInput += estimate.Input;
+        _inFlightOutput += estimate.Output;
         Sent++;
         if (BreakerOpenUntil <= now)
         {
@@ -121,19 +130,42 @@ internal sealed class KeyState
         }
     }
 
+
     /// <summary>
-    /// A request finished. Its reservation stays charged (providers count failed requests too); with usage, the
-    /// output part is corrected to what was produced, as providers settle it.
+    /// A request finished. Its reservation stays charged (providers count failed requests too, and a refused one
+    /// keeps its charge so the pool stays behind the provider); with usage, the output part is corrected to what was
+    /// produced (unused <c>max_tokens</c> refunded), as providers settle it.
     /// </summary>
     public void Release(RequestEstimate estimate, long? actualOutput, DateTimeOffset now)
     {
         InFlight--;
+        _inFlightInput -= estimate.Input;
+        _inFlightOutput -= estimate.Output;
+        foreach (var bucket in new[] { Requests, Tokens, Input, Output })
+        {
+            bucket?.Seen(now);
+        }
+
         if (actualOutput is { } output)
         {
-            var extra = output - estimate.Output;
-            Tokens?.Take(extra, now);
-            Output?.Take(extra, now);
+            Tokens?.Settle(estimate.Output, output, now);
+            Output?.Settle(estimate.Output, output, now);
         }
+    }
+
+    /// <summary>Why this key can never take <paramref name="estimate"/> (larger than one of its limits allows), or null.</summary>
+    public string? NeverFits(RequestEstimate estimate)
+    {
+        foreach (var (bucket, amount) in Needs(estimate))
+        {
+            if (!bucket.CanEverAdmit(amount))
+            {
+                return $"key '{Alias}' allows {bucket.PerMinute:0} per minute and this request needs {amount:0} " +
+                    "(prompt plus max_tokens): lower max_tokens or shorten the prompt";
+            }
+        }
+
+        return null;
     }
 
     public void Success()
@@ -188,40 +220,49 @@ internal sealed class KeyState
 
     public void Disable(string reason) => Disabled ??= reason;
 
-    /// <summary>What a response's headers say: a 429's wait cools the key; in adaptive mode, limits the plan did not declare are learnt and the buckets follow what remains.</summary>
-    public void Observe(RateSnapshot snapshot, DateTimeOffset now)
+    /// <summary>
+    /// What a response to a request sent at <paramref name="sentAt"/> says: a 429's wait cools the key; each bucket's
+    /// level comes down to what the provider reports remaining, brought up to now (never up: a refused request keeps
+    /// its charge); in adaptive mode, limits the plan did not declare are learnt and, once they are, the concurrency
+    /// cap is lifted (the buckets pace the key from then on).
+    /// </summary>
+    public void Observe(RateSnapshot snapshot, DateTimeOffset sentAt, DateTimeOffset now)
     {
         if (snapshot.Status == 429 && snapshot.Cooldown is { } wait)
         {
             Cool(wait, now);
         }
 
-        if (!_options.Adaptive)
+        Requests = Learn(Requests, snapshot.Requests, InFlight - 1, sentAt, now);
+        Tokens = Learn(Tokens, snapshot.Tokens, _inFlightInput + _inFlightOutput, sentAt, now);
+        Input = Learn(Input, snapshot.InputTokens, _inFlightInput, sentAt, now);
+        Output = Learn(Output, snapshot.OutputTokens, _inFlightOutput, sentAt, now);
+        if (_options.Adaptive && !_limitsKnown && (Requests ?? Tokens ?? Input ?? Output) is not null)
         {
-            return;
+            _limitsKnown = true;
+            Cap = _ceiling;
+            _successesAtCap = 0;
         }
-
-        Requests = Learn(Requests, snapshot.Requests, now);
-        Tokens = Learn(Tokens, snapshot.Tokens, now);
-        Input = Learn(Input, snapshot.InputTokens, now);
-        Output = Learn(Output, snapshot.OutputTokens, now);
     }
 
-    private TokenBucket? Learn(TokenBucket? bucket, LimitHeader? header, DateTimeOffset now)
+    // inFlight: what the requests still in flight were charged (the provider may not have seen them yet).
+    private TokenBucket? Learn(TokenBucket? bucket, LimitHeader? header, double inFlight, DateTimeOffset sentAt, DateTimeOffset now)
     {
         if (header is not { } h)
         {
             return bucket;
         }
 
-        if (bucket is null && h.Limit is { } limit && limit > 0)
+        if (bucket is null && _options.Adaptive && h.Limit is { } limit && limit > 0)
         {
-            return new TokenBucket(limit, _options.Burst, now, h.Remaining);
+            // What remained, with no credit for refill since (the provider may have admitted the request just now),
+            // less what is in flight (the provider may not have seen it yet; this request's own share errs safe).
+            return new TokenBucket(limit, Key.Limits.Burst ?? _options.Burst, now, (h.Remaining ?? limit) - Math.Max(0, inFlight)) { RefillsFromArrival = true };
         }
 
         if (bucket is not null && h.Remaining is { } remaining)
         {
-            bucket.Cap(remaining, now);
+            bucket.Correct(remaining, sentAt, now);
         }
 
         return bucket;
@@ -250,7 +291,9 @@ internal sealed class KeyState
         }
     }
 
-    private TokenBucket? Bucket(int? perMinute, DateTimeOffset now) => perMinute is { } limit && limit > 0 ? new TokenBucket(limit, _options.Burst, now) : null;
+    private TokenBucket? Bucket(int? perMinute, DateTimeOffset now) =>
+        perMinute is { } limit && limit > 0 ? new TokenBucket(limit, Key.Limits.Burst ?? _options.Burst, now) { RefillsFromArrival = true } : null;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
+

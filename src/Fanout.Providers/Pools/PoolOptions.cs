@@ -18,25 +18,6 @@ public enum Routing
     Sticky,
 }
 
-/// <summary>A key's limits per minute (null: not declared).</summary>
-public sealed record KeyLimits
-{
-    /// <summary>Requests in flight at once.</summary>
-    public int? Concurrency { get; init; }
-
-    /// <summary>Requests per minute.</summary>
-    public int? Rpm { get; init; }
-
-    /// <summary>Input plus output tokens per minute (OpenAI style).</summary>
-    public int? Tpm { get; init; }
-
-    /// <summary>Input tokens per minute (Anthropic style).</summary>
-    public int? InputTpm { get; init; }
-
-    /// <summary>Output tokens per minute (Anthropic style).</summary>
-    public int? OutputTpm { get; init; }
-}
-
 /// <summary>One key of a pool.</summary>
 /// <param name="Alias">The name shown in reports; never the secret.</param>
 /// <param name="Client">The client sending with this key (its rate-limit headers go to <paramref name="Headers"/>).</param>
@@ -62,8 +43,14 @@ public sealed record PoolOptions
     /// <summary>Learn limits from headers and find the sustainable concurrency by AIMD instead of trusting declared ones.</summary>
     public bool Adaptive { get; init; }
 
-    /// <summary>How much of a minute's limit may go at once (default 1 s): smaller spreads requests more evenly.</summary>
-    public TimeSpan Burst { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How much of a minute's limit may go at once (default a minute, as providers grant it, so the allowance
+    /// they give up front is spent); a key's <see cref="KeyLimits.Burst"/> overrides it.</summary>
+    public TimeSpan Burst { get; init; } = TokenBucket.DefaultWindow;
+
+    /// <summary>Refill kept in hand beyond each request (default 100 ms of each limit): requests reach the provider a
+    /// little unevenly, and a pool that spends exactly the allowance would draw a 429 whenever two arrive closer
+    /// together than they were granted. Costs that much time once, not per request.</summary>
+    public TimeSpan Slack { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long a request that does not fit lets smaller ones pass before it reserves ahead (default 2 s).</summary>
     public TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(2);
@@ -80,7 +67,7 @@ public sealed record PoolOptions
     /// <summary>How long an open breaker keeps its key out before one probe request (default 30 s).</summary>
     public TimeSpan BreakerOpen { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Concurrency each key starts at in adaptive mode (default 2).</summary>
+    /// <summary>Concurrency each key starts at in adaptive mode until the first answer names its limits (default 2).</summary>
     public int AdaptiveStart { get; init; } = 2;
 
     /// <summary>Output tokens reserved when a request sets no <c>max_tokens</c> (default 512).</summary>

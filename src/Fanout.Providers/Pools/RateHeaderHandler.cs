@@ -9,9 +9,10 @@ internal sealed class RateHeaderHandler(RateHeaderSink sink) : DelegatingHandler
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var sent = sink.Now();
         var response = await base.SendAsync(request, cancellationToken);
         sink.Report((int)response.StatusCode, name =>
-            response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.FirstOrDefault() : null);
+            response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.FirstOrDefault() : null, sent);
         return response;
     }
 }

@@ -6,10 +6,15 @@ namespace Fanout.Providers.Pools;
 /// </summary>
 public sealed class RateHeaderSink
 {
-    private Action<int, Func<string, string?>>? _listener;
+    private Action<int, Func<string, string?>, DateTimeOffset>? _listener;
+    private TimeProvider _time = TimeProvider.System;
 
-    /// <summary>Reports one response.</summary>
-    public void Report(int status, Func<string, string?> header) => _listener?.Invoke(status, header);
+    /// <summary>The listener's clock: what a handler stamps a request's send time with.</summary>
+    public DateTimeOffset Now() => _time.GetUtcNow();
 
-    internal void Listen(Action<int, Func<string, string?>> listener) => _listener = listener;
+    /// <summary>Reports one response to the request sent at <paramref name="sentAt"/> (its headers describe the
+    /// provider's limits as of then).</summary>
+    public void Report(int status, Func<string, string?> header, DateTimeOffset sentAt) => _listener?.Invoke(status, header, sentAt);
+
+    internal void Listen(Action<int, Func<string, string?>, DateTimeOffset> listener, TimeProvider time) => (_listener, _time) = (listener, time);
 }

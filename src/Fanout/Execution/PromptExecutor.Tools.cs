@@ -15,7 +15,7 @@ public sealed partial class PromptExecutor
     private static readonly JsonElement AnyObject = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone();
 
     /// <summary>model → calls → results → model, until an answer with no calls; tokens and cost summed over every
-    /// request. When an attempt fails in a plan that rolls back, the calls that succeeded and can be undone are undone,
+    /// request, and so is the time rate limits held them. When an attempt fails in a plan that rolls back, the calls that succeeded and can be undone are undone,
     /// latest-finished first, and the error says what was undone.</summary>
     private async Task<Answer> AnswerWithToolsAsync(PromptBody body, TaskContext context, ChatTarget target,
         List<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
@@ -34,6 +34,7 @@ public sealed partial class PromptExecutor
         var undoable = new List<(ToolCallResult Call, AIFunction Undo, int Order)>();
         TokenUsage? tokens = null;
         decimal? cost = null;
+        var held = TimeSpan.Zero;
         try
         {
             for (var round = 0; ; round++)
@@ -41,10 +42,11 @@ public sealed partial class PromptExecutor
                 var answer = await AnswerAsync(target, messages, options, cancellationToken);
                 tokens = Sum(tokens, answer.Tokens);
                 cost = Sum(cost, answer.Cost);
+                held += answer.Held;
                 var calls = answer.Response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
                 if (calls.Count == 0)
                 {
-                    return answer with { Tokens = tokens, Cost = cost, Tools = new ToolLog(round, log) };
+                    return answer with { Tokens = tokens, Cost = cost, Held = held, Tools = new ToolLog(round, log) };
                 }
 
                 if (round == limit)

@@ -37,6 +37,9 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
     /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry naming the model that answered, when a fallback did.</summary>
     public const string ModelProperty = "fanout.model";
 
+    /// <summary><see cref="ChatResponse.AdditionalProperties"/> entry holding how long the request was held by rate limits (a <see cref="TimeSpan"/>).</summary>
+    public const string HeldProperty = "fanout.held";
+
     private const int QuotedErrorLength = 300;
 
     // Schema errors are the repair instructions themselves, so more of them are quoted than of a parser message.
@@ -80,7 +83,7 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
             },
         };
 
-        var (response, tokens, cost, answered, toolLog) = body.Tools.IsEmpty
+        var (response, tokens, cost, answered, held, toolLog) = body.Tools.IsEmpty
             ? await AnswerAsync(target, messages, options, cancellationToken)
             : await AnswerWithToolsAsync(body, context, target, messages, options, cancellationToken);
         var output = json
@@ -99,6 +102,7 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
             Provider = answered.Provider,
             Model = answered.Model,
             Key = Answered(response, KeyAliasProperty) ?? target.Key,
+            Held = held,
             Details = JsonSerializer.SerializeToElement(toolLog is null
                 ? new Dictionary<string, object?> { ["finish_reason"] = response.FinishReason?.Value }
                 : new Dictionary<string, object?>
@@ -117,12 +121,13 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
         var tokens = Tokens(response.Usage);
         var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
         var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
-        return new(response, tokens, cost, answered, null);
+        var held = response.AdditionalProperties?.TryGetValue(HeldProperty, out var value) == true && value is TimeSpan h ? h : TimeSpan.Zero;
+        return new(response, tokens, cost, answered, held, null);
     }
 
-    /// <summary>The model's final response with the tokens and cost of every request it took; <c>Tools</c> is the tool
-    /// log when the task has tools.</summary>
-    private sealed record Answer(ChatResponse Response, TokenUsage? Tokens, decimal? Cost, ChatTarget Answered, ToolLog? Tools);
+    /// <summary>The model's final response with the tokens, cost and rate-limit hold of every request it took;
+    /// <c>Tools</c> is the tool log when the task has tools.</summary>
+    private sealed record Answer(ChatResponse Response, TokenUsage? Tokens, decimal? Cost, ChatTarget Answered, TimeSpan Held, ToolLog? Tools);
 
     private static string? Answered(ChatResponse response, string property) =>
         response.AdditionalProperties?.TryGetValue(property, out var value) == true ? value as string : null;

@@ -47,6 +47,10 @@ public sealed record TaskResult
     /// <summary>The result-cache key this result may be stored under (set by <see cref="CachingExecutor"/> on a miss).</summary>
     public string? CacheKey { get; init; }
 
+    /// <summary>How long the attempt was held back by a provider's rate limits before its request went out: the
+    /// report counts it as the task's wait, not its duration.</summary>
+    public TimeSpan Held { get; init; }
+
     /// <summary>Whether this result was reused from the result cache instead of being produced.</summary>
     public bool CacheHit { get; init; }
 

@@ -5,8 +5,8 @@ namespace Fanout;
 /// <summary>
 /// Turns the scheduler's instance records into a <see cref="RunReport"/>: per-task rows, the critical path (longest
 /// chain of dependent work by measured duration, fan-out items counted individually), and the lower bound
-/// max(critical path, work/concurrency, work in each pool/pool size) against which efficiency is measured, where work
-/// is the time attempts actually ran.
+/// max(critical path, work/concurrency, work in each pool/pool size, the providers' rate limits) against which
+/// efficiency is measured, where work is the time attempts actually ran (not the time a provider's limits held them).
 /// </summary>
 internal static class ReportBuilder
 {
@@ -21,8 +21,9 @@ internal static class ReportBuilder
         var makespanMs = (finishedAt - startedAt).TotalMilliseconds;
         // Work holds a slot only while an attempt runs: retry backoff counts on the critical path (dependents wait
         // for it) but not as work, otherwise the bound can exceed the makespan of the very schedule that produced it.
-        var busy = units.ToDictionary(u => u, u => instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)));
-        var lowerBound = Math.Max(pathMs, busy.Values.Sum() / concurrency);
+        // Time held by a provider's rate limits is wait, not work; the limits themselves are a term of their own.
+        var busy = units.ToDictionary(u => u, u => Math.Max(0, instances[u].AttemptLog.Sum(a => Math.Max(0, (a.FinishedAt - a.StartedAt).TotalMilliseconds)) - instances[u].HeldMs));
+        var lowerBound = Math.Max(Math.Max(pathMs, busy.Values.Sum() / concurrency), RateLimitBound.Ms(units.Select(u => instances[u]), extras?.Limits ?? []));
         var pools = new List<PoolUtilisation>();
         foreach (var (pool, size) in graph.Plan.Pools.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -126,7 +127,7 @@ internal static class ReportBuilder
     }
 
     private static double Duration(Instance record) =>
-        record is { StartedAt: { } start, FinishedAt: { } end } ? Math.Max(0, (end - start).TotalMilliseconds) : 0;
+        record is { StartedAt: { } start, FinishedAt: { } end } ? Math.Max(0, (end - start).TotalMilliseconds - record.HeldMs) : 0;
 
     private static (List<int> Path, double Ms) CriticalPath(TaskGraph graph, IReadOnlyList<Instance> instances, List<int> units, Dictionary<int, double> duration)
     {
@@ -212,7 +213,7 @@ internal static class ReportBuilder
             StartedAt = record.StartedAt,
             FinishedAt = record.FinishedAt,
             DurationMs = Math.Round(Duration(record), 3),
-            WaitMs = Math.Round(record.WaitMs, 3),
+            WaitMs = Math.Round(record.WaitMs + record.HeldMs, 3),
             Provider = result?.Provider ?? children?.Select(c => c.Result?.Provider).FirstOrDefault(p => p is not null),
             Model = result?.Model ?? children?.Select(c => c.Result?.Model).FirstOrDefault(m => m is not null),
             Key = result?.Key,
@@ -232,4 +233,5 @@ internal static class ReportBuilder
 
 /// <summary>What the report holds besides the instance records: the run's budget, what a rollback undid, and what the
 /// provider layer saw.</summary>
-internal sealed record ReportExtras(decimal? BudgetUsd, ImmutableArray<CompensationReport> Compensations, ProviderFacts? Provider);
+internal sealed record ReportExtras(decimal? BudgetUsd, ImmutableArray<CompensationReport> Compensations, ProviderFacts? Provider,
+    ImmutableArray<ProviderLimits> Limits = default);

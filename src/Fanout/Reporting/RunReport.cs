@@ -283,6 +283,10 @@ public sealed record RunReport
         TypeInfoResolver = JsonTypeInfoResolver.Combine(ReportJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    /// <summary>The same on one line: how the journal stores an event (one row each, several per task). Declared after
+    /// <see cref="JsonOptions"/>, which it copies.</summary>
+    internal static JsonSerializerOptions EventJsonOptions { get; } = new(JsonOptions) { WriteIndented = false };
+
     private static JsonTypeInfo<RunReport> Info => (JsonTypeInfo<RunReport>)JsonOptions.GetTypeInfo(typeof(RunReport));
 
     /// <summary>run.json text.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 
 namespace Fanout;
@@ -14,8 +15,12 @@ public sealed record RunOptions
     /// <summary>Resolved plan inputs (see <see cref="InputResolver"/>).</summary>
     public JsonElement Inputs { get; init; }
 
-    /// <summary>Global concurrency limit; null takes the plan's, else <see cref="DefaultConcurrency"/>.</summary>
+    /// <summary>Global concurrency limit; null takes the plan's, else <see cref="DefaultConcurrencyFor"/> the providers' limits.</summary>
     public int? Concurrency { get; init; }
+
+    /// <summary>The providers' keys and their declared limits (the host sets them from the provider configuration):
+    /// the report's lower bound holds the run's requests against them, and the default concurrency leaves room for them.</summary>
+    public ImmutableArray<ProviderLimits> ProviderLimits { get; init; } = [];
 
     /// <summary>Overrides the plan's failure policy.</summary>
     public FailurePolicy? OnFailure { get; init; }
@@ -66,6 +71,11 @@ public sealed record RunOptions
 
     /// <summary>The plan file's path, journaled with the run.</summary>
     public string? PlanPath { get; init; }
+
+    /// <summary>The concurrency a run gets when nobody sets one: <see cref="DefaultConcurrency"/>, or more when the
+    /// providers' keys may have more requests going at once (a key's burst is never capped by the run's default).</summary>
+    public static int DefaultConcurrencyFor(ImmutableArray<ProviderLimits> providers) =>
+        Math.Max(DefaultConcurrency, providers.IsDefaultOrEmpty ? 0 : providers.Sum(p => p.RequestsAtOnce));
 
     /// <summary>Per-kind default estimates used when a task has none.</summary>
     public static TimeSpan DefaultEstimate(TaskDefinition task)

@@ -126,7 +126,7 @@ public sealed partial class Scheduler
                 FanoutExpanded f => f.TaskId,
                 _ => null,
             },
-            DataJson = System.Text.Json.JsonSerializer.Serialize(e, RunReport.JsonOptions.GetTypeInfo(e.GetType())),
+            DataJson = System.Text.Json.JsonSerializer.Serialize(e, RunReport.EventJsonOptions.GetTypeInfo(e.GetType())),
         });
     }
 

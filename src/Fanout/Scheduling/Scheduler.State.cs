@@ -39,6 +39,9 @@ internal sealed class Instance(int node, string id)
 
     public double WaitMs { get; set; }
 
+    /// <summary>Time its attempts were held by providers' rate limits after they started: wait, not work.</summary>
+    public double HeldMs { get; set; }
+
     /// <summary>Attempts refused by a provider's rate limit (HTTP 429).</summary>
     public int RateLimited { get; set; }
 

@@ -51,7 +51,7 @@ public sealed partial class Scheduler
         _options = options ?? new RunOptions();
         _time = _options.Time;
         _random = _options.Seed is { } seed ? new Random(seed) : new Random();
-        _concurrency = Math.Max(1, _options.Concurrency ?? graph.Plan.Concurrency ?? RunOptions.DefaultConcurrency);
+        _concurrency = Math.Max(1, _options.Concurrency ?? graph.Plan.Concurrency ?? RunOptions.DefaultConcurrencyFor(_options.ProviderLimits));
         _failurePolicy = _options.OnFailure ?? graph.Plan.OnFailure;
         _budget = _options.BudgetUsd ?? graph.Plan.BudgetUsd;
         _rank = graph.UpwardRanks(_options.Estimator ?? RunOptions.DefaultEstimate);
@@ -148,7 +148,7 @@ public sealed partial class Scheduler
         var finishedAt = _time.GetUtcNow();
         Emit(new RunFinished(finishedAt, status));
         var report = ReportBuilder.Build(_graph, _instances, _runId, status, startedAt, finishedAt, _concurrency, _peakRunning,
-            new ReportExtras(_budget, compensations, _options.ProviderFacts?.Invoke()));
+            new ReportExtras(_budget, compensations, _options.ProviderFacts?.Invoke(), _options.ProviderLimits));
         if (_store is not null)
         {
             JournalRunFinished(status, finishedAt, report.CostUsd);
@@ -473,6 +473,7 @@ public sealed partial class Scheduler
         if (finished.Result is { } result)
         {
             record.Result = result;
+            record.HeldMs += result.Held.TotalMilliseconds;
             Settle(finished.Instance, TaskState.Succeeded, null, result.Tokens, result.CostUsd);
             return;
         }

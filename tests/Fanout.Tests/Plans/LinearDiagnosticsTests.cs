@@ -28,9 +28,9 @@ public sealed class LinearDiagnosticsTests : IDisposable
     }
 
     [Fact]
-    public async Task Twenty_thousand_bad_tasks_are_printed_as_the_first_50_and_a_count_of_the_rest()
+    public async Task Thousands_of_bad_tasks_are_printed_as_the_first_50_and_a_count_of_the_rest()
     {
-        var plan = _cli.Plan(BadTasks(20_000));
+        var plan = _cli.Plan(BadTasks(2_000));
 
         var result = await _cli.RunAsync("validate", plan);
 
@@ -39,7 +39,7 @@ public sealed class LinearDiagnosticsTests : IDisposable
         Assert.Equal(51, lines.Length);
         Assert.Equal($"{plan}:5:13: error: task 'task0' needs unknown task 'missing0'", lines[0]);
         Assert.Equal($"{plan}:152:13: error: task 'task49' needs unknown task 'missing49'", lines[49]);
-        Assert.Equal("… and 19950 more problems (20000 in all)", lines[50]);
+        Assert.Equal("… and 1950 more problems (2000 in all)", lines[50]);
     }
 
     [Fact]

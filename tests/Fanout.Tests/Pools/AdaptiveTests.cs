@@ -36,7 +36,7 @@ public class AdaptiveTests
             await answered.Task;
             return FakeKey.Answer(5, 5);
         });
-        using var pool = Pool(new PoolOptions { Time = _time, Adaptive = true, AdaptiveStart = 1, DefaultCooldown = TimeSpan.FromMilliseconds(200),
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero, Adaptive = true, AdaptiveStart = 1, DefaultCooldown = TimeSpan.FromMilliseconds(200),
                 // Requests held until a cooldown ends would be invisible to the settling check below.
                 Patience = TimeSpan.FromDays(1) },
             (key, new KeyLimits()));
@@ -66,29 +66,33 @@ public class AdaptiveTests
     }
 
     [Fact]
-    public async Task Adaptive_mode_learns_an_undeclared_limit_from_the_response_headers()
+    public async Task Adaptive_mode_learns_an_undeclared_limit_from_the_headers_and_then_lifts_its_concurrency_cap()
     {
+        // The provider allows 60 a minute; its first answer says 2 remain (as of when the request was sent), and each
+        // later one what remains after it.
         var key = new FakeKey("a", _time, (k, messages) =>
         {
             k.Headers.Report(200, name => name switch
             {
                 "x-ratelimit-limit-requests" => "60",
-                "x-ratelimit-remaining-requests" => "59",
+                "x-ratelimit-remaining-requests" => Math.Max(0, 3 - k.Count).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 _ => null,
-            });
+            }, k.Headers.Now());
             return FakeKey.Ok(k, messages);
         });
-        using var pool = Pool(new PoolOptions { Time = _time, Adaptive = true, AdaptiveStart = 1 }, (key, new KeyLimits()));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero, Adaptive = true, AdaptiveStart = 1 }, (key, new KeyLimits()));
         var start = _time.GetUtcNow();
 
-        var all = Enumerable.Range(0, 4).Select(_ => Ask(pool, Prompt(5))).ToList();
-        await key.WhenSent(2);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        var all = Enumerable.Range(0, 5).Select(_ => Ask(pool, Prompt(5))).ToList();
         await key.WhenSent(3);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await key.WhenSent(4);
         _time.Advance(TimeSpan.FromSeconds(1));
         await Done(Task.WhenAll(all));
 
-        // The first request learns 60 RPM (a one-request burst); the rest go one per second.
-        Assert.Equal([0.0, 0, 1, 2], key.Sent.Select(s => (s.At - start).TotalSeconds));
+        // One request while nothing is known; then the cap no longer holds them back: the two remaining go at once,
+        // and the rest at the learnt rate of one a second.
+        Assert.Equal([0.0, 0, 0, 1, 2], key.Sent.Select(s => (s.At - start).TotalSeconds));
+        Assert.Equal(KeyState.AdaptiveCeiling, pool.Stats.Keys[0].Concurrency);
     }
 }

@@ -4,9 +4,10 @@ using static Fanout.Tests.Pools.PoolKit;
 
 namespace Fanout.Tests.Pools;
 
-/// <summary>Token-aware admission in virtual time: one key of 6,000 TPM holds 100 tokens (a one-second burst) and refills 100 per second.</summary>
+/// <summary>Token-aware admission in virtual time: one key of 6,000 TPM with <c>burst: 1s</c> holds 100 tokens and refills 100 per second.</summary>
 public class AdmissionTests
 {
+    private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
     private readonly FakeTimeProvider _time = new();
     private readonly DateTimeOffset _start;
 
@@ -15,11 +16,11 @@ public class AdmissionTests
     private double Seconds(DateTimeOffset at) => (at - _start).TotalSeconds;
 
     [Fact]
-    public async Task Requests_are_spread_over_the_minute_instead_of_bursting_at_its_start()
+    public async Task With_a_one_second_burst_requests_are_spread_over_the_minute_instead_of_going_at_its_start()
     {
         var key = new FakeKey("a", _time);
         // Patience longer than the test, so every grant comes from the pump the clock's timer runs (none reserves ahead).
-        using var pool = Pool(new PoolOptions { Time = _time, Patience = TimeSpan.FromMinutes(1) }, (key, new KeyLimits { Rpm = 60 }));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero, Patience = TimeSpan.FromMinutes(1) }, (key, new KeyLimits { Rpm = 60, Burst = OneSecond }));
 
         var all = Enumerable.Range(0, 5).Select(_ => Ask(pool, Prompt(1))).ToList();
         for (var sent = 1; sent <= 5; sent++)
@@ -37,7 +38,7 @@ public class AdmissionTests
     {
         var early = new EarlyTimers(_time, TimeSpan.FromMilliseconds(1));
         var key = new FakeKey("a", early);
-        using var pool = Pool(new PoolOptions { Time = early }, (key, new KeyLimits { Rpm = 60 }));
+        using var pool = Pool(new PoolOptions { Time = early, Slack = TimeSpan.Zero }, (key, new KeyLimits { Rpm = 60, Burst = OneSecond }));
         var first = Ask(pool, Prompt(1));
         await key.WhenSent(1);
 
@@ -55,7 +56,7 @@ public class AdmissionTests
     public async Task A_small_request_queued_behind_a_large_one_goes_first_when_it_fits()
     {
         var key = new FakeKey("a", _time);
-        using var pool = Pool(new PoolOptions { Time = _time }, (key, new KeyLimits { Tpm = 6_000 }));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero }, (key, new KeyLimits { Tpm = 6_000, Burst = OneSecond }));
         var first = Ask(pool, Prompt(90), maxTokens: 10);
         await key.WhenSent(1);
 
@@ -74,7 +75,7 @@ public class AdmissionTests
     public async Task A_large_request_reserves_ahead_after_its_patience_so_a_stream_of_small_ones_cannot_starve_it()
     {
         var key = new FakeKey("a", _time);
-        using var pool = Pool(new PoolOptions { Time = _time, Patience = TimeSpan.FromSeconds(2) }, (key, new KeyLimits { Tpm = 6_000 }));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero, Patience = TimeSpan.FromSeconds(2) }, (key, new KeyLimits { Tpm = 6_000, Burst = OneSecond }));
         var tasks = new List<Task> { Ask(pool, Prompt(90), maxTokens: 10) };
         await key.WhenSent(1);
         tasks.Add(Ask(pool, Prompt(390, 'L'), maxTokens: 10));
@@ -105,7 +106,7 @@ public class AdmissionTests
     public async Task Unused_output_tokens_are_given_back_after_the_response()
     {
         var key = new FakeKey("a", _time, (_, messages) => Task.FromResult(FakeKey.Answer(10, 5)));
-        using var pool = Pool(new PoolOptions { Time = _time }, (key, new KeyLimits { Tpm = 6_000 }));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero }, (key, new KeyLimits { Tpm = 6_000, Burst = OneSecond }));
 
         // Reserves 10 + 90 = 100 (the whole bucket), uses 10 + 5: 85 come back, so a second request of 60 fits at once.
         await Done(Ask(pool, Prompt(10), maxTokens: 90));
@@ -118,7 +119,7 @@ public class AdmissionTests
     public async Task The_estimators_error_is_measured_against_reported_usage()
     {
         var key = new FakeKey("a", _time, (_, messages) => Task.FromResult(FakeKey.Answer(80, 30)));
-        using var pool = Pool(new PoolOptions { Time = _time }, (key, new KeyLimits()));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero }, (key, new KeyLimits()));
 
         await Done(Ask(pool, Prompt(100), maxTokens: 50));
         await Done(Ask(pool, Prompt(60), maxTokens: 50));
@@ -135,7 +136,7 @@ public class AdmissionTests
     public async Task A_cancelled_waiting_request_leaves_the_queue_without_holding_capacity()
     {
         var key = new FakeKey("a", _time);
-        using var pool = Pool(new PoolOptions { Time = _time }, (key, new KeyLimits { Rpm = 60 }));
+        using var pool = Pool(new PoolOptions { Time = _time, Slack = TimeSpan.Zero }, (key, new KeyLimits { Rpm = 60, Burst = OneSecond }));
         await Done(Ask(pool, Prompt(1)));
         using var cancel = new CancellationTokenSource();
         var waiting = Ask(pool, Prompt(1), cancellationToken: cancel.Token);

@@ -20,7 +20,7 @@ public class FailureTests
     {
         if (key.Count <= times)
         {
-            key.Headers.Report(429, name => name == "retry-after" ? retryAfter : null);
+            key.Headers.Report(429, name => name == "retry-after" ? retryAfter : null, key.Headers.Now());
             return Task.FromException<ChatResponse>(new RateLimitedException("OpenAI HTTP 429: Rate limit reached"));
         }
 
@@ -67,7 +67,7 @@ public class FailureTests
                 await bothSent.Task;
             }
 
-            key.Headers.Report(429, name => name == "retry-after" ? (call == 1 ? "10" : "1") : null);
+            key.Headers.Report(429, name => name == "retry-after" ? (call == 1 ? "10" : "1") : null, key.Headers.Now());
             if (call == 1)
             {
                 firstAnswered.SetResult();

@@ -99,7 +99,7 @@ public class OpenAIKeyClientTests
     {
         var sink = new RateHeaderSink();
         var seen = new List<(int Status, string? Remaining)>();
-        sink.Listen((status, header) => seen.Add((status, header("x-ratelimit-remaining-requests"))));
+        sink.Listen((status, header, _) => seen.Add((status, header("x-ratelimit-remaining-requests"))), TimeProvider.System);
         using var client = Client(new CannedHttpHandler(HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down"}}""", ("x-ratelimit-remaining-requests", "0")), sink);
 
         await Assert.ThrowsAsync<RateLimitedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
