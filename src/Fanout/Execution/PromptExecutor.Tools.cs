@@ -14,9 +14,9 @@ public sealed partial class PromptExecutor
 {
     private static readonly JsonElement AnyObject = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone();
 
-    /// <summary>model → calls → results → model, until an answer with no calls; tokens and cost summed over every
-    /// request, and so is the time rate limits held them. When an attempt fails in a plan that rolls back, the calls that succeeded and can be undone are undone,
-    /// latest-finished first, and the error says what was undone.</summary>
+    /// <summary>model → calls → results → model, until an answer with no calls; tokens, cost and rate-limit holds summed
+    /// over every request. When an attempt fails in a plan that rolls back, the calls that succeeded and can be undone
+    /// are undone, latest-finished first, and the error says what was undone.</summary>
     private async Task<Answer> AnswerWithToolsAsync(PromptBody body, TaskContext context, ChatTarget target,
         List<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
