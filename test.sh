@@ -35,6 +35,20 @@ if [ -z "${FANOUT_TEST_POSTGRES:-}" ]; then
   export FANOUT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=fanout;Database=postgres"
 fi
 
+# Claude Code: the agent test that drives the real CLI against the simulator needs it. Installed (pinned) under the
+# ignored artifacts/ folder, once; without npm or a registry the test reports itself skipped and the suite goes on.
+claude_version=2.1.332
+claude_dir="$PWD/artifacts/claude-code"
+claude_bin="$claude_dir/node_modules/.bin/claude"
+if [ ! -x "$claude_bin" ] || [ "$("$claude_bin" --version 2>/dev/null | cut -d' ' -f1)" != "$claude_version" ]; then
+  echo "== installing: @anthropic-ai/claude-code@$claude_version (npm)"
+  if ! { command -v npm >/dev/null && npm install --prefix "$claude_dir" --no-audit --no-fund --loglevel=error \
+      "@anthropic-ai/claude-code@$claude_version" >/dev/null; }; then
+    echo "   not installed (npm missing or unreachable): the Claude Code test will be skipped"
+  fi
+fi
+[ -x "$claude_bin" ] && export FANOUT_TEST_CLAUDE="$claude_bin"
+
 echo "== build"
 dotnet build Fanout.slnx -c Release -nologo -v q
 

@@ -23,7 +23,7 @@ internal static class AnthropicEndpoint
         try
         {
             using var document = await Wire.Body(context);
-            request = Parse(document.RootElement, state);
+            request = Parse(document.RootElement, state, SystemTurns(context.Request));
         }
         catch (Exception e) when (Wire.Refusal(e) is { } refusal)
         {
@@ -227,7 +227,7 @@ internal static class AnthropicEndpoint
         try
         {
             using var document = await Wire.Body(context);
-            var request = Parse(document.RootElement, state, countOnly: true);
+            var request = Parse(document.RootElement, state, SystemTurns(context.Request), countOnly: true);
             await HttpWrite.Json(context, 200, new JsonObject { ["input_tokens"] = SimulatorState.EstimateTokens(request.Messages, request.Options) });
         }
         catch (Exception e) when (Wire.Refusal(e) is { } refusal)
@@ -236,7 +236,14 @@ internal static class AnthropicEndpoint
         }
     }
 
-    private static MessagesRequest Parse(JsonElement root, SimulatorState state, bool countOnly = false)
+    /// <summary>The beta that lets <c>messages</c> hold <c>role: system</c> turns. Claude Code 2.1 sends it with such
+    /// turns on its first request and, refused, falls back to a request without either.</summary>
+    private const string PerTurnControlBeta = "per-turn-control-2026-07-01";
+
+    private static bool SystemTurns(HttpRequest request) =>
+        request.Headers["anthropic-beta"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries)).Contains(PerTurnControlBeta, StringComparer.Ordinal);
+
+    private static MessagesRequest Parse(JsonElement root, SimulatorState state, bool systemTurns, bool countOnly = false)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -267,6 +274,7 @@ internal static class AnthropicEndpoint
             {
                 "user" => ChatRole.User,
                 "assistant" => ChatRole.Assistant,
+                "system" when systemTurns => ChatRole.System,
                 var other => throw RequestException.Invalid($"messages.{i}.role: Input should be 'user' or 'assistant', got '{other}'"),
             };
             list.Add(new ChatMessage(role, Contents(Wire.Get(m, "content") ?? throw RequestException.Invalid($"messages.{i}.content: Field required"), $"messages.{i}.content")));
