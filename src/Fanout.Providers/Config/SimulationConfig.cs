@@ -4,9 +4,11 @@ using Fanout.Providers.Simulation;
 
 namespace Fanout.Providers.Config;
 
-/// <summary>Reads simulation settings (<c>seed</c>, <c>failure_rate</c>, <c>failures</c>, <c>script</c>, <c>models</c>, <c>network_timeout</c>).</summary>
-internal static class SimulationConfig
+/// <summary>Reads simulation settings (<c>seed</c>, <c>failure_rate</c>, <c>failures</c>, <c>script</c>, <c>models</c>, <c>network_timeout</c>).
+/// Public so that the HTTP simulator's config reads them exactly as a simulated provider does.</summary>
+public static class SimulationConfig
 {
+    /// <summary>The fields simulation settings may hold.</summary>
     public static readonly string[] Fields = ["seed", "failure_rate", "failures", "script", "models", "network_timeout"];
 
     private static readonly string[] ScriptFields = ["match", "fault", "times"];
@@ -14,6 +16,8 @@ internal static class SimulationConfig
     private static readonly string[] ModelFields = ["latency", "per_output_token", "output_tokens"];
     private static readonly string[] LatencyForms = ["fixed", "uniform", "lognormal"];
 
+    /// <summary>The simulation settings in <paramref name="reader"/>'s object; every problem goes to its diagnostics.</summary>
+    /// <param name="reader">The object holding the settings.</param>
     public static SimulationSettings Read(ConfigReader reader)
     {
         var settings = new SimulationSettings();

@@ -9,7 +9,7 @@ namespace Fanout.Providers.Images;
 /// Writes small valid PNGs (8-bit RGB, one IDAT): a two-colour diagonal gradient, enough for a real decoder. Shared by
 /// the in-process simulated generator and the HTTP simulator, so both draw the same picture for the same prompt.
 /// </summary>
-internal static class Png
+public static class Png
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
 
@@ -20,7 +20,7 @@ internal static class Png
         return Gradient(width, height, (hash[0], hash[1], hash[2]), (hash[3], hash[4], hash[5]));
     }
 
-    public static byte[] Gradient(int width, int height, (byte R, byte G, byte B) from, (byte R, byte G, byte B) to)
+    internal static byte[] Gradient(int width, int height, (byte R, byte G, byte B) from, (byte R, byte G, byte B) to)
     {
         var raw = new byte[height * (1 + width * 3)];
         var i = 0;

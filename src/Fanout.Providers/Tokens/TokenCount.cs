@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 namespace Fanout.Providers.Tokens;
 
 /// <summary>Tokens counted without a tokenizer, the way providers count a request before tokenising it.</summary>
-internal static class TokenCount
+public static class TokenCount
 {
     // Anthropic's vision guide: tokens ≈ width × height / 750, images scaled to about 1.15 megapixels (~1,600
     // tokens) first. An image whose size cannot be read is counted at that ceiling, as a large image would be.

@@ -46,7 +46,20 @@ public sealed class TaskContext
 {
     private TemplateScope? _scope;
 
-    internal TaskContext(TaskDefinition task, string instanceId, int attempt, PlanDefinition plan, JsonElement inputs,
+    /// <summary>The context of one attempt; public so that every engine (the in-process scheduler, the distributed
+    /// PostgreSQL workers) hands executors the same thing.</summary>
+    /// <param name="task">The task's definition.</param>
+    /// <param name="instanceId">The instance id: the task id, or <c>id[n]</c> for item n of a fan-out.</param>
+    /// <param name="attempt">The attempt number, from 1.</param>
+    /// <param name="plan">The plan the task is part of.</param>
+    /// <param name="inputs">The run's inputs.</param>
+    /// <param name="dependencies">The settled results of the task's dependencies, by task id.</param>
+    /// <param name="item">For a fan-out item: its element.</param>
+    /// <param name="itemIndex">For a fan-out item: its index.</param>
+    /// <param name="previousError">The error of the previous attempt, if this one is a retry.</param>
+    /// <param name="time">The run's clock.</param>
+    /// <param name="outputDirectory">Where the run writes its files.</param>
+    public TaskContext(TaskDefinition task, string instanceId, int attempt, PlanDefinition plan, JsonElement inputs,
         IReadOnlyDictionary<string, DependencyResult> dependencies, JsonElement? item, int? itemIndex,
         string? previousError, TimeProvider time, string outputDirectory)
     {

@@ -7,7 +7,7 @@ namespace Fanout;
 /// distributed PostgreSQL workers). Schemas are compiled once (see SchemaCache). Thread-safe: distributed workers
 /// check outputs from concurrent attempts.
 /// </summary>
-internal sealed class PlanContracts(PlanDefinition plan)
+public sealed class PlanContracts(PlanDefinition plan)
 {
     private readonly Lock _lock = new();
     private Dictionary<string, List<(ContractDefinition Contract, CompiledSchema Schema)>>? _byProducer;

@@ -8,8 +8,20 @@ namespace Fanout;
 /// max(critical path, work/concurrency, work in each pool/pool size, the providers' rate limits) against which
 /// efficiency is measured, where work is the time attempts actually ran (not the time a provider's limits held them).
 /// </summary>
-internal static class ReportBuilder
+/// <remarks>Public so that every engine (the in-process scheduler, the distributed PostgreSQL workers) reports a run
+/// by the same rules.</remarks>
+public static class ReportBuilder
 {
+    /// <summary>The report of a run from its instance records.</summary>
+    /// <param name="graph">The run's task graph.</param>
+    /// <param name="instances">One record per graph node (by node index), then the fan-out items (see <see cref="Instance.Children"/>).</param>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="status">How the run ended.</param>
+    /// <param name="startedAt">When the run started.</param>
+    /// <param name="finishedAt">When the run finished.</param>
+    /// <param name="concurrency">The run's concurrency limit.</param>
+    /// <param name="peakConcurrency">The most attempts that ran at one moment.</param>
+    /// <param name="extras">What the report holds besides the instance records, if anything.</param>
     public static RunReport Build(TaskGraph graph, IReadOnlyList<Instance> instances, string runId, RunStatus status,
         DateTimeOffset startedAt, DateTimeOffset finishedAt, int concurrency, int peakConcurrency, ReportExtras? extras = null)
     {
@@ -233,5 +245,9 @@ internal static class ReportBuilder
 
 /// <summary>What the report holds besides the instance records: the run's budget, what a rollback undid, and what the
 /// provider layer saw.</summary>
-internal sealed record ReportExtras(decimal? BudgetUsd, ImmutableArray<CompensationReport> Compensations, ProviderFacts? Provider,
+/// <param name="BudgetUsd">The run's budget in US dollars, if it has one.</param>
+/// <param name="Compensations">What a rollback undid.</param>
+/// <param name="Provider">What the provider layer saw.</param>
+/// <param name="Limits">The limits each provider's keys declared.</param>
+public sealed record ReportExtras(decimal? BudgetUsd, ImmutableArray<CompensationReport> Compensations, ProviderFacts? Provider,
     ImmutableArray<ProviderLimits> Limits = default);

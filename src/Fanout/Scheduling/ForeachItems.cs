@@ -8,7 +8,7 @@ namespace Fanout;
 /// the distributed PostgreSQL workers): which items a task expands to, and what the group's result looks like once
 /// every item settled.
 /// </summary>
-internal static class ForeachItems
+public static class ForeachItems
 {
     /// <summary>The array <paramref name="task"/> expands over: its literal items, else its path resolved against the
     /// run's inputs and its dependencies' results. Throws <see cref="TemplateException"/> when the path is undefined

@@ -4,7 +4,7 @@ namespace Fanout;
 
 /// <summary>Whether a failed attempt is tried again and after how long — one rule for every engine (the in-process
 /// scheduler and the distributed PostgreSQL workers).</summary>
-internal static class RetryDecision
+public static class RetryDecision
 {
     /// <summary>The delay before the next attempt, or null when the task has failed for good: the error is not
     /// retryable (a template that does not render will not render next time either) or no attempts are left. A

@@ -702,7 +702,10 @@ public sealed partial class Scheduler
         }
     }
 
-    internal static string Describe(Exception e) => e switch
+    /// <summary>How an attempt's failure is recorded: the message of Fanout's own errors, the type and message of any
+    /// other; one rule for every engine.</summary>
+    /// <param name="e">What the attempt failed with.</param>
+    public static string Describe(Exception e) => e switch
     {
         TaskFailedException or TemplateException or PlanException => e.Message,
         OperationCanceledException => TaskState.Cancelled.ToWire(),
