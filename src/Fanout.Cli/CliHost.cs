@@ -101,6 +101,8 @@ internal static class CliHost
             RunsCommand.Create(env),
             ShowCommand.Create(env),
             AnalyzeCommand.Create(env),
+            ServeCommand.Create(env),
+            CancelCommand.Create(env),
         };
     }
 

@@ -4,7 +4,9 @@ namespace Fanout.Plans.Reading;
 internal static class PlanFields
 {
     public static readonly string[] TopLevel =
-        ["$schema", "name", "description", "concurrency", "on_failure", "budget_usd", "cache", "inputs", "defaults", "providers", "pools", "workers", "contracts", "tasks"];
+        ["$schema", "name", "description", "concurrency", "on_failure", "budget_usd", "cache", "inputs", "defaults", "providers", "pools", "workers", "contracts", "endpoint", "tasks"];
+
+    public static readonly string[] Endpoint = ["route", "method", "cors", "timeout", "output"];
 
     public static readonly string[] Defaults = ["provider", "model", "timeout", "retry"];
 

@@ -97,6 +97,11 @@ internal static partial class PlanReader
             plan = plan with { Contracts = [.. ContractReader.Read(contractMap, ctx)] };
         }
 
+        if (map["endpoint"] is { } endpoint && ctx.Mapping(endpoint, "endpoint") is { } endpointMap)
+        {
+            plan = plan with { Endpoint = EndpointReader.Read(endpointMap, ctx) };
+        }
+
         switch (map["tasks"])
         {
             case null:
@@ -110,6 +115,7 @@ internal static partial class PlanReader
                 break;
         }
 
+        EndpointReader.CheckOutput(plan, map["endpoint"], ctx);
         CheckProviderNames(plan, map, ctx);
         CheckWorkerNames(plan, ctx);
         return plan;

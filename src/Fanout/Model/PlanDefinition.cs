@@ -111,6 +111,9 @@ public sealed record PlanDefinition
     /// <summary>Plan-wide result-cache switch (a task's own <c>cache:</c> wins); null keeps the per-kind defaults.</summary>
     public bool? Cache { get; init; }
 
+    /// <summary>The HTTP endpoint <c>fanout serve</c> answers with this plan (<c>endpoint:</c>); null: none.</summary>
+    public PlanEndpoint? Endpoint { get; init; }
+
     /// <summary>The tasks, in file order.</summary>
     public ImmutableArray<TaskDefinition> Tasks { get; init; } = [];
 
