@@ -82,9 +82,9 @@ internal static class PlanEndpoints
                 new Dictionary<string, object?>
                 {
                     ["run_id"] = run.Id,
-                    ["succeeded"] = run.Finished(TaskState.Succeeded).ToList(),
-                    ["failed"] = run.Finished(TaskState.Failed).ToList(),
-                    ["running"] = run.Finished(TaskState.Running).ToList(),
+                    ["succeeded"] = run.InState(TaskState.Succeeded).ToList(),
+                    ["failed"] = run.InState(TaskState.Failed).ToList(),
+                    ["running"] = run.InState(TaskState.Running).ToList(),
                 });
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -6,8 +6,6 @@ namespace Fanout.Server;
 /// <summary>One run the server started: its handle (events, cancel, report) and who owns it.</summary>
 internal sealed class ServerRun
 {
-    private readonly ConcurrentDictionary<string, TaskState> _tasks = new(StringComparer.Ordinal);
-
     public ServerRun(RunHandle handle, ServerPlan plan, string owner, DateTimeOffset createdAt)
     {
         Handle = handle;
@@ -34,23 +32,28 @@ internal sealed class ServerRun
         : Handle.Completion.IsFaulted ? RunStatus.Failed.ToWire()
         : TaskState.Running.ToWire();
 
-    /// <summary>Each task instance's latest state, as the event stream told it.</summary>
-    public IReadOnlyDictionary<string, TaskState> Tasks => _tasks;
-
-    /// <summary>The tasks that have finished, for a 504's "what finished".</summary>
-    public IEnumerable<string> Finished(TaskState state) => _tasks.Where(t => t.Value == state).Select(t => t.Key).Order(StringComparer.Ordinal);
-
-    /// <summary>Reads the run's events losslessly to keep <see cref="Tasks"/> current (another subscriber, like SSE).</summary>
-    public async Task FollowAsync()
+    /// <summary>Each task instance's latest state, from the run's own event stream: a replay of everything published
+    /// so far, so whatever a client has seen over SSE is here too (no second follower to lag behind).</summary>
+    public IReadOnlyDictionary<string, TaskState> Tasks
     {
-        await foreach (var e in Handle.ReadEventsAsync())
+        get
         {
-            if (e is TaskStateChanged changed)
+            using var replay = Handle.Subscribe();
+            var tasks = new SortedDictionary<string, TaskState>(StringComparer.Ordinal);
+            while (replay.Reader.TryRead(out var e))
             {
-                _tasks[changed.TaskId] = changed.State;
+                if (e is TaskStateChanged changed)
+                {
+                    tasks[changed.TaskId] = changed.State;
+                }
             }
+
+            return tasks;
         }
     }
+
+    /// <summary>The tasks now in <paramref name="state"/>, for a 504's "what finished".</summary>
+    public IEnumerable<string> InState(TaskState state) => Tasks.Where(t => t.Value == state).Select(t => t.Key);
 }
 
 /// <summary>The runs this server started, with idempotency keys; runs start through the <see cref="IRunHost"/>.</summary>
@@ -58,6 +61,9 @@ internal sealed class RunRegistry(IRunHost host, FanoutServerOptions options)
 {
     private readonly ConcurrentDictionary<string, ServerRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Owner, string Key), (string Fingerprint, Task<ServerRun> Run)> _idempotent = new();
+
+    /// <summary>Raised once a run has started and can be found (tests learn an endpoint's run id before it answers).</summary>
+    public event Action<ServerRun>? Started;
 
     public ServerRun? Find(string id) => _runs.GetValueOrDefault(id);
 
@@ -113,6 +119,7 @@ internal sealed class RunRegistry(IRunHost host, FanoutServerOptions options)
 
         var run = new ServerRun(handle, plan, caller.Name, options.Time.GetUtcNow());
         _runs[run.Id] = run;
+        Started?.Invoke(run);
         _ = ReleaseWhenDoneAsync(run, prepared.Resources);
         return run;
     }
@@ -121,7 +128,6 @@ internal sealed class RunRegistry(IRunHost host, FanoutServerOptions options)
     {
         try
         {
-            await run.FollowAsync();
             await run.Handle.Completion;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -52,7 +52,7 @@ internal static class RunsApi
         var report = run.Report;
         return new(run.Id, run.Plan.Name, run.Status, run.Owner, run.CreatedAt, run.Handle.LastSequence,
             report?.MakespanMs, report?.Speedup, report?.Efficiency, report?.CostUsd,
-            run.Tasks.OrderBy(t => t.Key, StringComparer.Ordinal).ToDictionary(t => t.Key, t => t.Value.ToWire(), StringComparer.Ordinal));
+            run.Tasks.ToDictionary(t => t.Key, t => t.Value.ToWire(), StringComparer.Ordinal));
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext context, RunRegistry registry, FanoutServerOptions options, CancellationToken cancellationToken)

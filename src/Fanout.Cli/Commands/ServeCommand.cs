@@ -87,6 +87,8 @@ internal static partial class ServeCommand
             return null;
         }
 
+        // The server's tokens are the server's: no run's process may inherit them.
+        var runs = env with { Variables = env.Variables.Where(v => v.Key != TokensVariable).ToDictionary(StringComparer.Ordinal) };
         var options = new FanoutServerOptions
         {
             Address = address,
@@ -96,7 +98,7 @@ internal static partial class ServeCommand
             RequestsPerMinute = settings.RequestsPerMinute,
             Time = env.Time,
             BaseDirectory = env.CurrentDirectory,
-            Prepare = (plan, inputs, runId, ct) => PrepareAsync(env, store, settings.NoCache, plan, inputs, runId, ct),
+            Prepare = (plan, inputs, runId, ct) => PrepareAsync(runs, store, settings.NoCache, plan, inputs, runId, ct),
         };
         try
         {
@@ -199,7 +201,7 @@ internal static partial class ServeCommand
     }
 
     /// <summary>Every plan file under <paramref name="directory"/> (files that declare no tasks, such as providers or
-    /// simulator files, are not plans), or null after printing every problem.</summary>
+    /// simulator files, and files in hidden directories are not plans), or null after printing every problem.</summary>
     private static List<ServerPlan>? LoadPlans(CliEnvironment env, string directory)
     {
         var root = env.FullPath(directory);
@@ -213,7 +215,9 @@ internal static partial class ServeCommand
         var ok = true;
         foreach (var file in Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            if (Path.GetExtension(file) is not (".yaml" or ".yml" or ".json") || !DeclaresTasks().IsMatch(File.ReadAllText(file)))
+            // Hidden directories hold runs' own files (.fanout/runs/ID/run.json has tasks too), not plans.
+            if (Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar).SkipLast(1).Any(d => d.StartsWith('.'))
+                || Path.GetExtension(file) is not (".yaml" or ".yml" or ".json") || !DeclaresTasks().IsMatch(File.ReadAllText(file)))
             {
                 continue;
             }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Fanout.Cli;
 using Fanout.Cli.Commands;
 using Fanout.Tests.Plans;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.Tests.Server;
 
@@ -24,7 +25,7 @@ public class ServerApiTests
           - { id: answer, needs: [first, second], merge: { greeting: "{{tasks.first.output.hello}}", n: "{{inputs.count}}" } }
         """;
 
-    /// <summary>A quick task, then one that sleeps far past the endpoint's deadline (1 s on the 20× clock: 50 ms).</summary>
+    /// <summary>A quick task, then one that sleeps far past the endpoint's deadline.</summary>
     private const string Sleeper = """
         name: sleeper
         endpoint: { route: /slow, timeout: 1s }
@@ -33,12 +34,12 @@ public class ServerApiTests
           - { id: nap, needs: [quick], argv: [sleep, "30"] }
         """;
 
-    private static Task<TestServer> Start(bool tokens = false, string host = "127.0.0.1") =>
-        TestServer.StartAsync(new Dictionary<string, string> { ["greeter.yaml"] = Greeter, ["sleeper.yaml"] = Sleeper }, tokens, host);
+    private static Task<TestServer> Start(bool tokens = false, string host = "127.0.0.1", TimeProvider? time = null) =>
+        TestServer.StartAsync(new Dictionary<string, string> { ["greeter.yaml"] = Greeter, ["sleeper.yaml"] = Sleeper }, tokens, host, time);
 
     private static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status)
     {
-        Assert.Equal(status, response.StatusCode);
+        Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = await TestServer.ReadJsonAsync(response);
         Assert.Equal((int)status, body.GetProperty("status").GetInt32());
@@ -76,7 +77,10 @@ public class ServerApiTests
     {
         await using var server = await Start();
 
-        using var large = await server.Client.PostAsync("/greet", TestServer.Json($$"""{"name":"{{new string('x', 2 * 1024 * 1024)}}","count":1}"""));
+        // A client sending a large body asks first (Expect: 100-continue), so it reads the 413 instead of a reset connection.
+        using var tooLarge = new HttpRequestMessage(HttpMethod.Post, "/greet") { Content = TestServer.Json($$"""{"name":"{{new string('x', 2 * 1024 * 1024)}}","count":1}""") };
+        tooLarge.Headers.ExpectContinue = true;
+        using var large = await server.Client.SendAsync(tooLarge);
         using var text = await server.Client.PostAsync("/greet", new StringContent("name=Ada"));
 
         await AssertProblem(large, HttpStatusCode.RequestEntityTooLarge);
@@ -86,14 +90,24 @@ public class ServerApiTests
     [Fact]
     public async Task Endpoint_past_its_deadline_is_504_with_the_run_id_and_what_finished()
     {
-        await using var server = await Start();
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await Start(time: clock);
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Registry.Started += run => started.TrySetResult(run.Id);
 
-        using var response = await server.Client.PostAsync("/slow", TestServer.Json("{}"));
+        var answer = server.Client.PostAsync("/slow", TestServer.Json("{}"));
+        var runId = await started.Task;
+        // The deadline passes only when the clock is moved: once 'quick' has succeeded and 'nap' is running.
+        await server.FollowEventsAsync(runId, e => e.Event == "task_state" && e.Data.GetProperty("task_id").GetString() == "nap"
+                                                   && e.Data.GetProperty("state").GetString() == "running");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using var response = await answer;
 
         await AssertProblem(response, HttpStatusCode.GatewayTimeout);
         var body = await TestServer.ReadJsonAsync(response);
-        var runId = body.GetProperty("run_id").GetString()!;
+        Assert.Equal(runId, body.GetProperty("run_id").GetString());
         Assert.Equal(["quick"], body.GetProperty("succeeded").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["nap"], body.GetProperty("running").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync($"/runs/{runId}/cancel", null)).StatusCode);
     }
 

@@ -8,7 +8,8 @@ using Fanout.Time;
 namespace Fanout.Tests.Server;
 
 /// <summary>A real <c>fanout serve</c> (the CLI's own build of it) on a free loopback port, with plans written to a
-/// scratch directory, a memory store, and a clock 20× faster than real time so simulated latencies pass quickly.</summary>
+/// scratch directory, a memory store, and a clock 20× faster than real time so simulated latencies pass quickly (or the
+/// test's own clock).</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     public const string AdminToken = "admin-token-0123456789";
@@ -26,7 +27,10 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string> plans, bool tokens = false, string host = "127.0.0.1")
+    /// <summary>The server's runs, to learn an endpoint's run id while its request is still waiting.</summary>
+    internal Fanout.Server.RunRegistry Registry => (Fanout.Server.RunRegistry)_served.App.Services.GetService(typeof(Fanout.Server.RunRegistry))!;
+
+    public static async Task<TestServer> StartAsync(IReadOnlyDictionary<string, string> plans, bool tokens = false, string host = "127.0.0.1", TimeProvider? time = null)
     {
         var directory = Directory.CreateTempSubdirectory("fanout-serve-").FullName;
         foreach (var (name, text) in plans)
@@ -34,7 +38,11 @@ internal sealed class TestServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(directory, name), text);
         }
 
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            // Process tasks find their programs on PATH, as they would under a real server.
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+        };
         if (tokens)
         {
             variables[ServeCommand.TokensVariable] = $"root:{AdminToken}:admin,alice:{AliceToken}";
@@ -46,8 +54,8 @@ internal sealed class TestServer : IAsyncDisposable
             Error = new StringWriter(),
             CurrentDirectory = directory,
             GetEnvironmentVariable = variables.GetValueOrDefault,
-            Variables = new Dictionary<string, string>(),
-            Time = new ScaledTimeProvider(20),
+            Variables = variables,
+            Time = time ?? new ScaledTimeProvider(20),
         };
         var served = await ServeCommand.BuildAsync(env, new ServeCommand.Settings(0, host, directory, "memory", NoCache: true, RequestsPerMinute: 10_000))
                      ?? throw new InvalidOperationException(env.Error.ToString());
@@ -70,6 +78,31 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>Every SSE event of a run after <paramref name="lastEventId"/>, read to the end of the stream: (id, event, data).</summary>
     public async Task<List<(long Id, string Event, JsonElement Data)>> ReadEventsAsync(string runId, long? lastEventId = null)
     {
+        var events = new List<(long, string, JsonElement)>();
+        await foreach (var e in EventsAsync(runId, lastEventId))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    /// <summary>Reads a run's SSE events until one matches <paramref name="until"/>; fails if the stream ends first.</summary>
+    public async Task FollowEventsAsync(string runId, Func<(long Id, string Event, JsonElement Data), bool> until)
+    {
+        await foreach (var e in EventsAsync(runId, null))
+        {
+            if (until(e))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"run {runId}'s events ended without the one awaited");
+    }
+
+    private async IAsyncEnumerable<(long Id, string Event, JsonElement Data)> EventsAsync(string runId, long? lastEventId)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/runs/{runId}/events");
         if (lastEventId is { } last)
         {
@@ -79,13 +112,10 @@ internal sealed class TestServer : IAsyncDisposable
         using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var events = new List<(long, string, JsonElement)>();
         await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
         {
-            events.Add((long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), item.EventType, JsonDocument.Parse(item.Data).RootElement.Clone()));
+            yield return (long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), item.EventType, JsonDocument.Parse(item.Data).RootElement.Clone());
         }
-
-        return events;
     }
 
     public async ValueTask DisposeAsync()
