@@ -172,6 +172,7 @@ internal static class RunCommand
             inputs = System.Text.Json.JsonDocument.Parse(journaledInputs).RootElement.Clone();
         }
 
+        providers.UseBatchJournal(store, runId);
         var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
         try
         {

@@ -10,6 +10,8 @@ internal static partial class BodyReader
 {
     private static readonly (string, OutputFormat)[] Formats = [("text", OutputFormat.Text), ("json", OutputFormat.Json)];
 
+    private static readonly (string, PromptMode)[] Modes = [("online", PromptMode.Online), ("batch", PromptMode.Batch), ("auto", PromptMode.Auto)];
+
     /// <summary>Stands in for a body that could not be read, so the rest of the plan is still validated. A plan holding
     /// one is never returned: the problem that caused it is a diagnostic.</summary>
     public static TaskBody Placeholder { get; } = new MergeBody { Value = TaskReader.NullElement };
@@ -142,6 +144,16 @@ internal static partial class BodyReader
         if (map["max_tool_rounds"] is { } rounds)
         {
             body = body with { MaxToolRounds = ctx.Int(rounds, "max_tool_rounds", 1, prefix, PlanLimits.MaxToolRounds) };
+        }
+
+        if (map["mode"] is { } mode)
+        {
+            body = body with { Mode = ctx.Enum(mode, "mode", Modes, prefix) ?? PromptMode.Online };
+        }
+
+        if (map["batch_window"] is { } window)
+        {
+            body = body with { BatchWindow = ctx.Duration(window, "batch_window", prefix) };
         }
 
         return body;

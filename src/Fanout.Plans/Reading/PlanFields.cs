@@ -17,7 +17,7 @@ internal static class PlanFields
         ["id", "kind", "description", "needs", "after", "optional", "pool", "timeout", "retry", "estimate", "foreach", "as", "max_failures", "cache", "pure", "reads", "writes", "compensate"];
 
     public static readonly string[] Prompt =
-        ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output", "tools", "max_tool_rounds"];
+        ["provider", "model", "system", "system_file", "prompt", "prompt_file", "temperature", "max_tokens", "output", "tools", "max_tool_rounds", "mode", "batch_window"];
 
     public static readonly string[] Tool = ["name", "description", "parameters", "argv", "reads", "writes", "compensate", "timeout", "pool"];
 

@@ -23,6 +23,19 @@ public enum OutputFormat
     Json,
 }
 
+/// <summary>How a prompt reaches its provider.</summary>
+public enum PromptMode
+{
+    /// <summary>One request, answered at once (the default).</summary>
+    Online,
+
+    /// <summary>Through the provider's Batch API, at its discount, answered within the batch window.</summary>
+    Batch,
+
+    /// <summary>Batch only when the task can wait: its slack off the critical path exceeds the batch window.</summary>
+    Auto,
+}
+
 /// <summary>An LLM chat prompt sent through an <c>IChatClient</c>.</summary>
 public sealed record PromptBody : TaskBody
 {
@@ -59,6 +72,16 @@ public sealed record PromptBody : TaskBody
     /// <summary>Most rounds of tool calls before the task fails (<c>max_tool_rounds:</c>); null takes
     /// <see cref="ToolDefinition.DefaultMaxRounds"/>.</summary>
     public int? MaxToolRounds { get; init; }
+
+    /// <summary>How the prompt reaches its provider (<c>mode:</c>): at once, or through the provider's Batch API.</summary>
+    public PromptMode Mode { get; init; } = PromptMode.Online;
+
+    /// <summary>For <see cref="PromptMode.Auto"/> (<c>batch_window:</c>): how long a batch may take; a task goes to the
+    /// Batch API only when its slack off the critical path exceeds it. Null takes <see cref="DefaultBatchWindow"/>.</summary>
+    public TimeSpan? BatchWindow { get; init; }
+
+    /// <summary>The providers' batch completion window (both promise results within 24 hours).</summary>
+    public static readonly TimeSpan DefaultBatchWindow = TimeSpan.FromHours(24);
 
     /// <inheritdoc />
     public override IEnumerable<(string Field, string Template)> Templates()
