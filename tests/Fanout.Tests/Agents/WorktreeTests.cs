@@ -88,6 +88,31 @@ public sealed class WorktreeTests : IDisposable
     }
 
     [Fact]
+    public async Task On_conflict_repair_hands_the_conflicted_tree_to_the_repair_worker_and_the_integration_goes_on()
+    {
+        _repo.Cli.Plan($$"""
+            name: repaired
+            workers:
+              claude: { preset: claude, program: ./fake-claude }
+              fixer: [sh, -c, "printf 'both sides kept\n' > shared.txt", fixer]
+            defaults: { retry: 1 }
+            tasks:
+              - { id: left, worker: claude, workspace: worktree, prompt: "write shared.txt left side" }
+              - { id: right, worker: claude, workspace: worktree, prompt: "write shared.txt right side" }
+              - { id: integrate, kind: integrate, needs: [left, right], on_conflict: repair, repair_worker: fixer, max_repairs: 1 }
+            """);
+
+        var result = await _repo.Cli.RunAsync("run", "plan.yaml", "--plain", "--out", "out", "--store", "memory");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var report = Report(_repo.Directory);
+        var output = report.Tasks.Single(t => t.Id == "integrate").Output!.Value;
+        Assert.Equal(["'right' conflicts with 'left' in shared.txt (lines 1-5)"], output.GetProperty("repairs").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("both sides kept\n", _repo.Git("show", $"fanout/{report.RunId}/integrated:shared.txt"));
+        Assert.Empty(_repo.ExtraWorktrees());
+    }
+
+    [Fact]
     public async Task A_failed_agent_keeps_its_worktree_with_its_edits_and_the_error_names_the_path()
     {
         _repo.Cli.Plan($$"""
