@@ -7,8 +7,8 @@ namespace Fanout.Execution.Workspaces;
 /// <summary>
 /// The git side of agents in worktrees, one repository per plan (the one holding the plan's directory). A run pins its
 /// base commit once, as <c>refs/fanout/RUN/base</c>, so every agent (and a resumed run) starts from the same commit;
-/// each task's worktree lives under the repository's git directory (<c>fanout/worktrees/RUN/TASK</c>), out of the
-/// user's working tree, and its result is the branch <c>fanout/RUN/TASK</c>.
+/// each task's worktree is <c>.fanout/worktrees/RUN/TASK</c> at the repository's top (Fanout's own folder, beside its
+/// store), and its result is the branch <c>fanout/RUN/TASK</c>.
 /// </summary>
 internal sealed partial class Worktrees(Git git)
 {
@@ -26,7 +26,8 @@ internal sealed partial class Worktrees(Git git)
 
         public string BaseRef => $"refs/fanout/{RunId}/base";
 
-        public string PathOf(string task) => Path.Combine(CommonDirectory, "fanout", "worktrees", RunId, RefName(task));
+        // Not under .git: agent CLIs refuse to edit files there (Claude Code does, even with acceptEdits).
+        public string PathOf(string task) => Path.Combine(Root, ".fanout", "worktrees", RunId, RefName(task));
     }
 
     /// <summary>The repository of <paramref name="context"/>'s plan; fails the task when the plan is not in one.</summary>
