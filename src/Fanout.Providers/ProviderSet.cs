@@ -51,6 +51,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
     /// <summary>Each key pool's counters and estimator error (real providers only; simulated ones have no keys).</summary>
     public IReadOnlyList<PoolStats> Pools => [.. _providers.Values.Select(p => p.Pool).OfType<KeyPool>().Select(p => p.Stats)];
 
+    /// <summary>The key pool of a real provider, for tests that drive its clock.</summary>
+    internal KeyPool? PoolOf(string provider) => _providers.TryGetValue(provider, out var p) ? p.Pool : null;
+
     /// <inheritdoc />
     public ChatTarget Resolve(string? provider, string? model)
     {
