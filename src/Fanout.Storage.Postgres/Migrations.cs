@@ -133,7 +133,7 @@ internal static class Migrations
             provider text NOT NULL,
             key_alias text NOT NULL,
             created_at timestamptz NOT NULL,
-            failed boolean NOT NULL
+            errored boolean NOT NULL
         );
         """,
     ];

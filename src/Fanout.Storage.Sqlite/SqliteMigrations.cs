@@ -49,7 +49,7 @@ internal static class SqliteMigrations
         (3, """
             CREATE TABLE batch_items(
                 item_key TEXT PRIMARY KEY, custom_id TEXT NOT NULL, batch_id TEXT NOT NULL, provider TEXT NOT NULL,
-                key_alias TEXT NOT NULL, created_at TEXT NOT NULL, failed INTEGER NOT NULL) WITHOUT ROWID;
+                key_alias TEXT NOT NULL, created_at TEXT NOT NULL, errored INTEGER NOT NULL) WITHOUT ROWID;
             """),
     ];
 
