@@ -109,4 +109,25 @@ fresh=$(mktemp -d)
 cleanup+=("rm -rf '$fresh'")
 cp -r examples/tool-batch/. "$fresh"
 (cd "$fresh" && "${fanout_cli[@]}" run plan.yaml --verify-sequential)
+# --- begin: examples/agent-team (issue 16) ---------------------------------------------------------------------------
+echo "== example: examples/agent-team (coding agents in git worktrees) from a copy of its folder made into a git repository"
+team=$(mktemp -d)
+cleanup+=("rm -rf '$team'")
+cp -r examples/agent-team "$team/repo"
+git -C "$team/repo" init -q -b main
+git -C "$team/repo" add -A
+git -C "$team/repo" -c user.name=fanout-test -c user.email=test@localhost commit -qm "agent-team example"
+(cd "$team/repo" && "${fanout_cli[@]}" run plan.yaml --plain --out "$team/run" --store memory >/dev/null)
+run_id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["run_id"])' "$team/run/run.json")
+for task in research_api research_ui backend frontend integrated security_review docs; do
+  git -C "$team/repo" rev-parse --verify -q "refs/heads/fanout/$run_id/$task" >/dev/null \
+    || { echo "agent-team: branch fanout/$run_id/$task is missing"; exit 1; }
+done
+worktrees=$(git -C "$team/repo" worktree list --porcelain | grep -c '^worktree ')
+[ "$worktrees" -eq 1 ] || { echo "agent-team: $((worktrees - 1)) worktree(s) left after success"; exit 1; }
+git -C "$team/repo" worktree add -q --detach "$team/integrated" "fanout/$run_id/integrated"
+(cd "$team/integrated" && python3 -m unittest discover -s tests -q 2>&1 | tail -n 1)
+git -C "$team/repo" worktree remove --force "$team/integrated"
+echo "agent-team: run $run_id — 7 branches, no worktree left, the integrated branch passes its test"
+# --- end: examples/agent-team ---------------------------------------------------------------------------------------
 echo "tests: $passed passed, $failed failed, $skipped skipped"

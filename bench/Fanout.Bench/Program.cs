@@ -10,6 +10,7 @@ if (args.FirstOrDefault() == "journal") { await JournalBench.RunAsync(args[1..])
 if (args is ["pools", ..]) { await Fanout.Bench.PoolsBench.RunAsync(args[1..]); return; }
 if (args is ["redact", ..]) { Fanout.Bench.RedactBench.Run(args[1..]); return; }
 if (args is ["burst", ..]) { await Fanout.Bench.BurstBench.RunAsync(args[1..]); return; }
+if (args is ["makespan", ..]) { await Fanout.Bench.MakespanBench.RunAsync(args[1..]); return; }
 
 var tasks = Arg("--tasks", 100_000);
 var runs = Arg("--runs", 3);

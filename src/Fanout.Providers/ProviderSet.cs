@@ -51,6 +51,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
     /// <summary>Each key pool's counters and estimator error (real providers only; simulated ones have no keys).</summary>
     public IReadOnlyList<PoolStats> Pools => [.. _providers.Values.Select(p => p.Pool).OfType<KeyPool>().Select(p => p.Stats)];
 
+    /// <summary>The key pool of a real provider, for tests that drive its clock.</summary>
+    internal KeyPool? PoolOf(string provider) => _providers.TryGetValue(provider, out var p) ? p.Pool : null;
+
     /// <inheritdoc />
     public ChatTarget Resolve(string? provider, string? model)
     {
@@ -58,7 +61,23 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         var name = model ?? entry.Model
             ?? throw new PlanException($"provider '{entry.Name}' has no default model: set model on the task, in defaults, or on the provider");
         return _targets.GetOrAdd((entry.Name, name), key =>
-            new ChatTarget(_clients[entry.Name], entry.Name, key.Item2, entry.Pricing.Find(key.Item2), entry.Key));
+            new ChatTarget(_clients[entry.Name], entry.Name, key.Item2, entry.Pricing.Find(key.Item2), entry.Key)
+            {
+                // The simulator answers batch prompts as it answers the rest, priced as a batch (what `estimate` shows).
+                BatchClient = entry.Batch ?? (entry.Simulated ? entry.Client : null),
+            });
+    }
+
+    /// <summary>Journals the providers' batches in <paramref name="store"/> as run <paramref name="runId"/>'s: a
+    /// resumed run then polls the batches it created instead of sending their prompts again.</summary>
+    public void UseBatchJournal(Storage.IRunStore store, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(runId);
+        foreach (var provider in _providers.Values)
+        {
+            provider.Batch?.Attach(store, runId);
+        }
     }
 
     /// <inheritdoc />
@@ -77,6 +96,7 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
         foreach (var provider in _providers.Values)
         {
             provider.Client.Dispose();
+            provider.Batch?.Dispose();
         }
     }
 
@@ -101,6 +121,9 @@ public sealed class ProviderSet : IChatClientResolver, IImageGeneratorResolver, 
 
         /// <summary>Alias of the key image requests use (images are not pooled: the first key), when it differs from <see cref="Key"/>.</summary>
         public string? ImagesKey { get; init; }
+
+        /// <summary>The Batch API client, for real providers.</summary>
+        public Batch.BatchQueue? Batch { get; init; }
 
         /// <summary>The key pool, for real providers.</summary>
         public KeyPool? Pool { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Fanout.Providers.Anthropic;
+using Fanout.Providers.Batch;
 using Fanout.Providers.Config;
 using Fanout.Providers.Images;
 using Fanout.Providers.OpenAI;
@@ -40,6 +41,7 @@ public sealed record ProviderOptions
 ///     model: gpt-4o-mini            # the provider's default model
 ///     pricing: { gpt-4o-mini: { input: 0.15, output: 0.60, cached_input: 0.075 } }   # $ per 1M tokens
 ///     simulate: { seed: 1, failure_rate: 0.05, failures: [server_error, rate_limit], models: { "*": { latency: 800ms } } }
+///     batch: { window: 2s, poll: 30s }   # mode: batch prompts: how long a batch gathers, how often it is polled
 ///   sim:
 ///     type: simulated               # simulation settings at the top level
 ///     model: gpt-4o-mini
@@ -61,7 +63,8 @@ public static partial class ProviderSetup
 
     private static readonly string[] Types = ["openai", "anthropic", "simulated"];
     private static readonly string[] CommonFields = ["type", "model", "pricing"];
-    private static readonly string[] RemoteFields = ["api_key", "api_key_env", "base_url", "simulate"];
+    private static readonly string[] RemoteFields = ["api_key", "api_key_env", "base_url", "simulate", "batch"];
+    private static readonly string[] BatchFields = ["window", "poll"];
 
     /// <summary>Builds the providers; throws <see cref="PlanException"/> for invalid provider configuration.</summary>
     public static ProviderSet Create(PlanDefinition plan, ProviderOptions options)
@@ -177,6 +180,7 @@ public static partial class ProviderSetup
         }
 
         var anthropic = definition.Type == "anthropic";
+        var batchSettings = BatchConfig(entry);
         var poolKeys = keys.Select(k =>
         {
             var sink = new RateHeaderSink();
@@ -194,14 +198,32 @@ public static partial class ProviderSetup
             // What is actually sent when a task sets no max_tokens: Anthropic requires one, OpenAI meters what is produced.
             DefaultOutputEstimate = anthropic ? AnthropicKeyClient.DefaultMaxOutputTokens : new PoolOptions().DefaultOutputEstimate,
         });
+        // Batches are not pooled: one queue on the first key gathers every batch prompt of the provider.
+        var batchKey = new KeyIdentity(keys[0].Alias, keys[0].Secret);
+        IBatchProtocol protocol = anthropic
+            ? new AnthropicBatchProtocol(batchKey, keys[0].Endpoint, model)
+            : new OpenAIBatchProtocol(batchKey, keys[0].Endpoint, model ?? "gpt-4o-mini");
         return new ProviderSet.Provider(definition.Name, definition.Type, model, keyPool, pricing, string.Join(",", keyPool.Aliases), Simulated: false)
         {
+            Batch = new BatchQueue(definition.Name, keys[0].Alias, protocol, batchSettings, options.Time),
             Images = anthropic ? null : new OpenAIImageGenerator(new KeyIdentity(keys[0].Alias, keys[0].Secret), keys[0].Endpoint),
             ImagesKey = keys[0].Alias,
             Pool = keyPool,
             Fallback = pool.Fallback,
             Secrets = [.. keys.Select(k => KeyValuePair.Create(k.Alias, k.Secret))],
         };
+    }
+
+    private static BatchSettings BatchConfig(ConfigReader entry)
+    {
+        if (!entry.Has("batch"))
+        {
+            return BatchSettings.Default;
+        }
+
+        var batch = entry.Child("batch");
+        batch.Allow(BatchFields);
+        return new BatchSettings(batch.Duration("window") ?? BatchSettings.Default.Window, batch.Duration("poll") ?? BatchSettings.Default.Poll);
     }
 
     private static Uri? Url(ConfigReader entry, string field, string? text, ProviderOptions options)

@@ -21,6 +21,9 @@ public sealed record SimulatorOptions
     /// <summary>The clock of rate limits and latency (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How long after its creation a batch (either Batch API) ends, on <see cref="Time"/>.</summary>
+    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; } = 8089;
 }

@@ -12,18 +12,24 @@ namespace Fanout.Simulator;
 
 /// <summary>
 /// The simulator as a running HTTP server on 127.0.0.1: OpenAI <c>/v1/chat/completions</c> and
-/// <c>/v1/images/generations</c>, Anthropic <c>/v1/messages</c>, with per-key limits and injected faults.
+/// <c>/v1/images/generations</c>, Anthropic <c>/v1/messages</c>, both Batch APIs, with per-key limits and injected faults.
 /// Official SDKs talk to it by setting their base URL to <see cref="Address"/> (OpenAI: <c>Address + "v1"</c>).
 /// </summary>
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SimulatorServer(WebApplication app, Uri address)
+    private readonly SimulatorState _state;
+
+    private SimulatorServer(WebApplication app, Uri address, SimulatorState state)
     {
         _app = app;
         Address = address;
+        _state = state;
     }
+
+    /// <summary>Batches created so far through either Batch API (what a resumed run must not add to).</summary>
+    public int BatchesCreated => _state.Batches.Created;
 
     /// <summary>The root URL, for example <c>http://127.0.0.1:8089/</c>.</summary>
     public Uri Address { get; }
@@ -47,13 +53,23 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.MapPost("/v1/images/generations", (HttpContext context) => ImagesEndpoint.Handle(context, state));
         app.MapPost("/v1/embeddings", (HttpContext context) => EmbeddingsEndpoint.Handle(context, state));
         app.MapPost("/v1/responses", (HttpContext context) => ResponsesEndpoint.Handle(context, state));
+        app.MapPost("/v1/files", (HttpContext context) => state.Batches.UploadFile(context));
+        app.MapGet("/v1/files/{id}", (HttpContext context, string id) => state.Batches.GetFile(context, id, content: false));
+        app.MapGet("/v1/files/{id}/content", (HttpContext context, string id) => state.Batches.GetFile(context, id, content: true));
+        app.MapPost("/v1/batches", (HttpContext context) => state.Batches.CreateOpenAI(context));
+        app.MapGet("/v1/batches/{id}", (HttpContext context, string id) => state.Batches.GetOpenAI(context, id));
+        app.MapPost("/v1/messages/batches", (HttpContext context) => state.Batches.CreateAnthropic(context));
+        app.MapGet("/v1/messages/batches/{id}", (HttpContext context, string id) => state.Batches.GetAnthropic(context, id, results: false));
+        app.MapGet("/v1/messages/batches/{id}/results", (HttpContext context, string id) => state.Batches.GetAnthropic(context, id, results: true));
         app.MapGet("/v1/models", (HttpContext context) => ModelsEndpoint.List(context, state));
         app.MapGet("/v1/models/{**id}", (HttpContext context, string id) => ModelsEndpoint.Get(context, state, id));
         app.MapFallback((HttpContext context) => Wire.Error(context, Wire.ApiOf(context.Request), 404,
             $"Invalid URL ({context.Request.Method} {context.Request.Path})", code: "unknown_url"));
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SimulatorServer(app, new Uri(bound.TrimEnd('/') + "/"));
+        var address = new Uri(bound.TrimEnd('/') + "/");
+        state.Batches.Self = address;
+        return new SimulatorServer(app, address, state);
     }
 
     /// <summary>

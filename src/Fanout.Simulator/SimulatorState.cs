@@ -23,7 +23,11 @@ internal sealed class SimulatorState
         // Failures are the server's business (HTTP faults below); the generator only answers.
         Generator = new SimulatedChatClient(options.Simulation with { FailureRate = 0 }, options.Time);
         _faultRandom = new Random(options.Faults.Seed);
+        Batches = new BatchEndpoints(this);
     }
+
+    /// <summary>Both Batch APIs' files and batches.</summary>
+    public BatchEndpoints Batches { get; }
 
     public SimulatorOptions Options { get; }
 

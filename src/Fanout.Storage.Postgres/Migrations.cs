@@ -125,6 +125,17 @@ internal static class Migrations
             expires_at timestamptz NOT NULL
         );
         """,
+        """
+        CREATE TABLE fanout_batch_items (
+            item_key text PRIMARY KEY,
+            custom_id text NOT NULL,
+            batch_id text NOT NULL,
+            provider text NOT NULL,
+            key_alias text NOT NULL,
+            created_at timestamptz NOT NULL,
+            errored boolean NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The newest schema version.</summary>

@@ -397,6 +397,39 @@ public sealed class PostgresRunStore : IRunStore
         };
     }
 
+    /// <inheritdoc />
+    public async Task RecordBatchItemsAsync(IReadOnlyList<BatchItemRecord> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        await using var command = _database.Source.CreateCommand(
+            """
+            INSERT INTO fanout_batch_items (item_key, custom_id, batch_id, provider, key_alias, created_at, errored)
+            SELECT * FROM unnest(@keys, @customs, @batches, @providers, @aliases, @created, @errored)
+            ON CONFLICT (item_key) DO UPDATE SET custom_id = excluded.custom_id, batch_id = excluded.batch_id,
+                provider = excluded.provider, key_alias = excluded.key_alias, created_at = excluded.created_at, errored = excluded.errored
+            """);
+        command.Parameters.AddWithValue("keys", items.Select(i => i.ItemKey).ToArray());
+        command.Parameters.AddWithValue("customs", items.Select(i => i.CustomId).ToArray());
+        command.Parameters.AddWithValue("batches", items.Select(i => i.BatchId).ToArray());
+        command.Parameters.AddWithValue("providers", items.Select(i => i.Provider).ToArray());
+        command.Parameters.AddWithValue("aliases", items.Select(i => i.KeyAlias).ToArray());
+        command.Parameters.AddWithValue("created", items.Select(i => i.CreatedAt.ToUniversalTime()).ToArray());
+        command.Parameters.AddWithValue("errored", items.Select(i => i.Failed).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchItemRecord?> FindBatchItemAsync(string itemKey, CancellationToken cancellationToken = default)
+    {
+        await using var command = _database.Source.CreateCommand(
+            "SELECT custom_id, batch_id, provider, key_alias, created_at, errored FROM fanout_batch_items WHERE item_key = @key");
+        command.Parameters.AddWithValue("key", itemKey);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new BatchItemRecord(itemKey, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Timestamp(reader, 4)!.Value, reader.GetBoolean(5))
+            : null;
+    }
+
     private static RunRecord ReadRun(NpgsqlDataReader r) => new()
     {
         RunId = r.GetString(0),

@@ -46,6 +46,11 @@ internal static class SqliteMigrations
                 since TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
             PRAGMA application_id = {ApplicationId};
             """),
+        (3, """
+            CREATE TABLE batch_items(
+                item_key TEXT PRIMARY KEY, custom_id TEXT NOT NULL, batch_id TEXT NOT NULL, provider TEXT NOT NULL,
+                key_alias TEXT NOT NULL, created_at TEXT NOT NULL, errored INTEGER NOT NULL) WITHOUT ROWID;
+            """),
     ];
 
     /// <summary>Throws <see cref="InvalidDataException"/> (naming <paramref name="path"/>) unless the database is empty

@@ -238,6 +238,50 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <inheritdoc />
+    public Task RecordBatchItemsAsync(IReadOnlyList<BatchItemRecord> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            foreach (var item in items)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT OR REPLACE INTO batch_items(item_key, custom_id, batch_id, provider, key_alias, created_at, errored)
+                    VALUES ($key, $custom, $batch, $provider, $alias, $created, $errored)
+                    """;
+                command.Parameters.AddWithValue("$key", item.ItemKey);
+                command.Parameters.AddWithValue("$custom", item.CustomId);
+                command.Parameters.AddWithValue("$batch", item.BatchId);
+                command.Parameters.AddWithValue("$provider", item.Provider);
+                command.Parameters.AddWithValue("$alias", item.KeyAlias);
+                command.Parameters.AddWithValue("$created", SqliteWriter.Time(item.CreatedAt));
+                command.Parameters.AddWithValue("$errored", item.Failed ? 1 : 0);
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<BatchItemRecord?> FindBatchItemAsync(string itemKey, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT custom_id, batch_id, provider, key_alias, created_at, errored FROM batch_items WHERE item_key = $a", itemKey);
+            using var reader = command.ExecuteReader();
+            return Task.FromResult(reader.Read()
+                ? new BatchItemRecord(itemKey, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Time(reader.GetString(4)), reader.GetInt64(5) != 0)
+                : null);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         lock (_lock)

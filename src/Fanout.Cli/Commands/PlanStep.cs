@@ -98,7 +98,8 @@ internal static class PlanStep
     /// failures passed through <paramref name="redactor"/>.</summary>
     public static ExecutorRegistry Executors(CliEnvironment env, ProviderSet providers, WorkerSet workers, Redactor redactor) =>
         redactor.Wrap(ExecutorRegistry.CreateDefault().With(new ProcessExecutor(env.Variables)).With(new PromptExecutor(providers, Fanout.Execution.Tools.PlanTools.Create))
-            .With(new ImageExecutor(providers)).With(new AgentExecutor(workers)));
+            .With(new ImageExecutor(providers)).With(new Fanout.Execution.Workspaces.WorktreeAgentExecutor(new AgentExecutor(workers), env.Variables))
+            .With(new Fanout.Execution.Workspaces.IntegrateExecutor(workers, env.Variables)));
 
     /// <summary>The run's one redactor: every configured key and every secret-named variable of the environment.</summary>
     public static Redactor Redactor(CliEnvironment env, ProviderSet providers) =>

@@ -43,6 +43,9 @@ internal static class RunCommand
 
         /// <summary><c>--trace FILE</c>: write the footprinted tasks as a JSONL tool trace.</summary>
         public string? Trace { get; init; }
+
+        /// <summary><c>--simulate</c>: agent workers run the simulated stand-in instead of their CLIs.</summary>
+        public bool Simulate { get; init; }
     }
 
     public static Command Create(CliEnvironment env)
@@ -69,12 +72,13 @@ internal static class RunCommand
         var sequential = new Option<bool>("--sequential") { Description = "Run one task at a time (concurrency 1): the same results, as the reference a parallel run must equal" };
         var verify = new Option<bool>("--verify-sequential") { Description = "Run the plan in parallel and sequentially, each in a scratch copy of the plan's directory, and compare task outputs and the files written; exit 1 with the differences" };
         var trace = new Option<string?>("--trace") { Description = "Write the tasks that declare reads/writes as a JSONL tool trace (what 'fanout analyze' reads)", HelpName = "FILE" };
+        var simulate = new Option<bool>("--simulate") { Description = "Run agent tasks with the simulated stand-in instead of their CLIs (its outputs say they are simulated)" };
         var detach = DistributedRun.DetachOption();
         var noWork = DistributedRun.NoWorkOption();
         var wait = OwnerStep.WaitOption();
         var command = new Command("run", "Run a plan: every task starts as soon as its dependencies finish. Exit 0 all succeeded, 1 a task failed or the budget ran out, 2 invalid plan or input, 130 cancelled")
         {
-            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork, wait, sequential, verify, trace,
+            plan, inputs, concurrency, output, json, failFast, seed, plain, budget, store, noCache, resume, providersFile, detach, noWork, wait, sequential, verify, trace, simulate,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(env, new Settings(
             parse.GetRequiredValue(plan), parse.GetValue(inputs) ?? [], parse.GetValue(concurrency), parse.GetValue(output),
@@ -90,6 +94,7 @@ internal static class RunCommand
             Sequential = parse.GetValue(sequential),
             VerifySequential = parse.GetValue(verify),
             Trace = parse.GetValue(trace),
+            Simulate = parse.GetValue(simulate),
         }, cancellationToken));
         return command;
     }
@@ -132,7 +137,10 @@ internal static class RunCommand
             return ExitCodes.Invalid;
         }
 
-        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions { Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables });
+        var workers = WorkerSetup.Create(graph.Plan, new ProviderOptions
+        {
+            Time = env.Time, GetEnvironmentVariable = env.GetEnvironmentVariable, Variables = env.Variables, SimulateAll = settings.Simulate,
+        });
 
         // Before anything runs, so nobody mistakes simulated answers for real ones.
         foreach (var notice in providers.Notices.Concat(workers.Notices))
@@ -172,6 +180,7 @@ internal static class RunCommand
             inputs = System.Text.Json.JsonDocument.Parse(journaledInputs).RootElement.Clone();
         }
 
+        providers.UseBatchJournal(store, runId);
         var directory = settings.Out is { } o ? env.FullPath(o) : Path.Combine(env.CurrentDirectory, ".fanout", "runs", runId);
         try
         {

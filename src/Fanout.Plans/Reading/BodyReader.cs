@@ -10,6 +10,8 @@ internal static partial class BodyReader
 {
     private static readonly (string, OutputFormat)[] Formats = [("text", OutputFormat.Text), ("json", OutputFormat.Json)];
 
+    private static readonly (string, PromptMode)[] Modes = [("online", PromptMode.Online), ("batch", PromptMode.Batch), ("auto", PromptMode.Auto)];
+
     /// <summary>Stands in for a body that could not be read, so the rest of the plan is still validated. A plan holding
     /// one is never returned: the problem that caused it is a diagnostic.</summary>
     public static TaskBody Placeholder { get; } = new MergeBody { Value = TaskReader.NullElement };
@@ -34,6 +36,7 @@ internal static partial class BodyReader
             "merge" => Merge(map, prefix, locations, ctx),
             "agent" => Agent(map, prefix, locations, ctx),
             "image" => Image(map, prefix, locations, ctx),
+            "integrate" => Integrate(map, prefix, ctx),
             _ => null,
         };
     }
@@ -142,6 +145,16 @@ internal static partial class BodyReader
         if (map["max_tool_rounds"] is { } rounds)
         {
             body = body with { MaxToolRounds = ctx.Int(rounds, "max_tool_rounds", 1, prefix, PlanLimits.MaxToolRounds) };
+        }
+
+        if (map["mode"] is { } mode)
+        {
+            body = body with { Mode = ctx.Enum(mode, "mode", Modes, prefix) ?? PromptMode.Online };
+        }
+
+        if (map["batch_window"] is { } window)
+        {
+            body = body with { BatchWindow = ctx.Duration(window, "batch_window", prefix) };
         }
 
         return body;
@@ -280,7 +293,61 @@ internal static partial class BodyReader
             InheritEnv = InheritEnv(map, prefix, ctx) ?? InheritedEnvironment.Everything,
             WorkingDirectory = map["cwd"] is { } cwd ? ctx.String(cwd, "cwd", prefix) : null,
             Output = StdoutFormat(map, "agent", prefix, ctx),
+            Workspace = map["workspace"] is { } workspace ? ctx.Enum(workspace, "workspace", Workspaces, prefix) ?? AgentWorkspace.Shared : AgentWorkspace.Shared,
+            AllowedTools = FixedList(map, "allowed_tools", prefix, ctx),
+            PermissionMode = map["permission_mode"] is { } mode ? PermissionMode(mode, prefix, ctx) : null,
         };
+    }
+
+    private static string? PermissionMode(Node node, string prefix, ReadContext ctx)
+    {
+        var mode = ctx.String(node, "permission_mode", prefix);
+        if (mode is not null && !WorkerDefinition.PermissionModes.Contains(mode))
+        {
+            var modes = WorkerDefinition.PermissionModes;
+            ctx.Error($"{prefix}'permission_mode' must be one of: {string.Join(", ", modes)}; got '{mode}'{Names.DidYouMean(mode, modes)}", node);
+            return null;
+        }
+
+        return mode;
+    }
+
+    private static readonly (string, AgentWorkspace)[] Workspaces = [("shared", AgentWorkspace.Shared), ("worktree", AgentWorkspace.Worktree)];
+
+    private static readonly (string, ConflictPolicy)[] ConflictPolicies = [("fail", ConflictPolicy.Fail), ("repair", ConflictPolicy.Repair)];
+
+    /// <summary>A list of fixed strings (no templates: they become command-line arguments as written).</summary>
+    internal static ImmutableArray<string> FixedList(MappingNode map, string field, string prefix, ReadContext ctx)
+    {
+        if (map[field] is not { } node || ctx.Sequence(node, field, prefix) is not { } list)
+        {
+            return [];
+        }
+
+        var items = list.Items.Select((item, i) => ctx.String(item, $"{field}[{i}]", prefix)).OfType<string>().ToImmutableArray();
+        if (items.Any(i => i.Contains("{{", StringComparison.Ordinal)))
+        {
+            ctx.Error($"{prefix}'{field}' is fixed text and must not contain templates", node);
+        }
+
+        return items;
+    }
+
+    private static IntegrateBody Integrate(MappingNode map, string prefix, ReadContext ctx)
+    {
+        var body = new IntegrateBody
+        {
+            Verify = FixedList(map, "verify", prefix, ctx),
+            OnConflict = map["on_conflict"] is { } policy ? ctx.Enum(policy, "on_conflict", ConflictPolicies, prefix) ?? ConflictPolicy.Fail : ConflictPolicy.Fail,
+            RepairWorker = map["repair_worker"] is { } worker ? ctx.String(worker, "repair_worker", prefix) : null,
+            MaxRepairs = map["max_repairs"] is { } max ? ctx.Int(max, "max_repairs", 1, prefix, 10) ?? 1 : 1,
+        };
+        if (body.OnConflict == ConflictPolicy.Repair && body.RepairWorker is null)
+        {
+            ctx.Error($"{prefix}'on_conflict: repair' needs 'repair_worker': the worker that resolves the conflict", map["on_conflict"]!);
+        }
+
+        return body;
     }
 
     private static ImmutableDictionary<string, string> Env(MappingNode map, string prefix, ImmutableDictionary<string, SourceLocation>.Builder locations, ReadContext ctx)

@@ -37,27 +37,45 @@ internal static class ContractReader
             }
 
             var consumers = ImmutableArray.CreateBuilder<string>();
+            var consumerFiles = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             if (entry["consumers"] is { } consumersNode && ctx.Sequence(consumersNode, "consumers", prefix) is { } list)
             {
                 for (var i = 0; i < list.Items.Count; i++)
                 {
-                    if (ctx.String(list.Items[i], $"consumers[{i}]", prefix) is { } consumer)
+                    if (Consumer(list.Items[i], i, prefix, ctx) is ({ } consumer, var file))
                     {
                         locations[$"consumers[{consumers.Count}]"] = list.Items[i].Location;
                         consumers.Add(consumer);
+                        if (file is not null)
+                        {
+                            consumerFiles[consumer] = file;
+                        }
                     }
                 }
             }
 
+            // 'file': the schema is a file the producer (an agent in a worktree) writes; else it is in the plan.
+            var schemaFile = entry["file"] is { } fileNode ? ctx.String(fileNode, "file", prefix) : null;
             JsonElement? schema = null;
             if (entry["schema"] is { } schemaNode)
             {
                 locations["schema"] = schemaNode.Location;
-                schema = Schema(schemaNode, prefix, ctx);
+                schema = entry["file"] is null ? Schema(schemaNode, prefix, ctx)
+                    : Fail(ctx, $"{prefix}give either 'schema' (in the plan) or 'file' (written by the producer), not both", schemaNode);
+            }
+            else if (entry["file"] is { } at)
+            {
+                locations["schema"] = at.Location;
+                schema = default(JsonElement);
             }
             else
             {
                 ctx.Error($"{prefix}'schema' is required: an inline JSON Schema or the path of a .json/.yaml file", entry);
+            }
+
+            if (consumerFiles.Count > 0 && entry["file"] is null)
+            {
+                ctx.Error($"{prefix}a consumer's 'file' is checked against a schema the producer writes: give the contract 'file'", entry);
             }
 
             if (producer is null || schema is null)
@@ -71,10 +89,30 @@ internal static class ContractReader
                 Producer = producer,
                 Consumers = consumers.ToImmutable(),
                 Schema = schema.Value,
+                File = schemaFile,
+                ConsumerFiles = consumerFiles.ToImmutable(),
                 Location = key.Location,
                 Locations = locations.ToImmutable(),
             };
         }
+    }
+
+    /// <summary>A consumer: its task id, or <c>{ task, file }</c> (the file it writes that the contract checks).</summary>
+    private static (string? Task, string? File) Consumer(Node node, int i, string prefix, ReadContext ctx)
+    {
+        if (node is not MappingNode map)
+        {
+            return (ctx.String(node, $"consumers[{i}]", prefix), null);
+        }
+
+        ctx.CheckFields(map, ["task", "file"], $"{prefix}consumers[{i}]: ");
+        var task = map["task"] is { } t ? ctx.String(t, "task", prefix) : null;
+        if (task is null)
+        {
+            ctx.Error($"{prefix}consumers[{i}] needs 'task': the consumer's id", map);
+        }
+
+        return (task, map["file"] is { } f ? ctx.String(f, "file", prefix) : null);
     }
 
     /// <summary>An inline schema, or a .json/.yaml file next to the plan (as for <c>output.schema</c>).</summary>

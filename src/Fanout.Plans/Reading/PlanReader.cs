@@ -117,8 +117,7 @@ internal static partial class PlanReader
 
         EndpointReader.CheckOutput(plan, map["endpoint"], ctx);
         CheckProviderNames(plan, map, ctx);
-        CheckWorkerNames(plan, ctx);
-        return plan;
+        return CheckWorkers(plan, ctx);
     }
 
     /// <summary>A file holding only <c>providers:</c> (what <c>--providers</c> names).</summary>
@@ -353,7 +352,11 @@ internal static partial class PlanReader
         return pools.ToImmutable();
     }
 
-    /// <summary><c>workers: { name: [program, args…] }</c>: the command line an agent task's prompt is appended to.</summary>
+    /// <summary>
+    /// <c>workers:</c>: by name, a command line the prompt is appended to (<c>[program, args…]</c>), or a map —
+    /// <c>{ preset: claude|codex|gemini, program, pool, simulate }</c> (a preset's invocation, run with another program)
+    /// or <c>{ command: [program, args…], pool, simulate }</c>.
+    /// </summary>
     private static IEnumerable<WorkerDefinition> ReadWorkers(MappingNode map, ReadContext ctx)
     {
         foreach (var (key, value) in map.Entries)
@@ -363,37 +366,117 @@ internal static partial class PlanReader
                 ctx.Error($"invalid worker name '{key.Value}': use letters, digits, '_' and '-', starting with a letter or '_'", key);
             }
 
-            if (ctx.Sequence(value, key.Value, "workers: ") is not { } list)
+            var prefix = $"workers: '{key.Value}': ";
+            if (value is MappingNode entry)
             {
+                if (ReadWorker(key, entry, prefix, ctx) is { } worker)
+                {
+                    yield return worker;
+                }
+
                 continue;
             }
 
-            var command = list.Items.Select((item, i) => ctx.String(item, $"{key.Value}[{i}]", "workers: ")).OfType<string>().ToImmutableArray();
-            if (command.IsEmpty)
-            {
-                ctx.Error($"workers: '{key.Value}' needs a command: the program and its leading arguments, e.g. [claude, -p]", value);
-            }
-            else if (command.Any(c => c.Contains("{{", StringComparison.Ordinal)))
-            {
-                ctx.Error($"workers: '{key.Value}' is a fixed command line and must not contain templates; the prompt is appended as the last argument", value);
-            }
-            else
+            if (ctx.Sequence(value, key.Value, "workers: ") is { } list && Command(key.Value, list, ctx) is { } command)
             {
                 yield return new WorkerDefinition(key.Value, command, key.Location);
             }
         }
     }
 
-    private static void CheckWorkerNames(PlanDefinition plan, ReadContext ctx)
+    private static WorkerDefinition? ReadWorker(ScalarNode key, MappingNode entry, string prefix, ReadContext ctx)
+    {
+        ctx.CheckFields(entry, PlanFields.Worker, prefix);
+        var presets = WorkerDefinition.BuiltIn.Select(w => (w.Name, w.Cli)).ToList();
+        var cli = entry["preset"] is { } preset ? ctx.Enum(preset, "preset", presets, prefix) : AgentCli.Command;
+        ImmutableArray<string>? command = null;
+        if (entry["command"] is { } commandNode)
+        {
+            if (entry["preset"] is not null || entry["program"] is not null)
+            {
+                ctx.Error($"{prefix}give either 'command' (any CLI) or 'preset' with an optional 'program', not both", commandNode);
+            }
+
+            command = ctx.Sequence(commandNode, "command", prefix) is { } list ? Command(key.Value, list, ctx) : null;
+        }
+        else if (entry["preset"] is not null)
+        {
+            var program = entry["program"] is { } programNode ? ctx.String(programNode, "program", prefix) : null;
+            command = [program ?? WorkerDefinition.BuiltIn.First(w => w.Cli == cli).Program];
+        }
+        else
+        {
+            ctx.Error($"{prefix}needs 'preset' (claude, codex or gemini) or 'command' (the program and its leading arguments)", entry);
+        }
+
+        if (command is not { } fixedCommand || cli is not { } known)
+        {
+            return null;
+        }
+
+        return new WorkerDefinition(key.Value, fixedCommand, key.Location)
+        {
+            Cli = known,
+            Pool = entry["pool"] is { } pool ? ctx.String(pool, "pool", prefix) : null,
+            Simulate = entry["simulate"] is { } simulate && ctx.Bool(simulate, "simulate", prefix) == true,
+        };
+    }
+
+    private static ImmutableArray<string>? Command(string name, SequenceNode list, ReadContext ctx)
+    {
+        var command = list.Items.Select((item, i) => ctx.String(item, $"{name}[{i}]", "workers: ")).OfType<string>().ToImmutableArray();
+        if (command.IsEmpty)
+        {
+            ctx.Error($"workers: '{name}' needs a command: the program and its leading arguments, e.g. [claude, -p]", list);
+            return null;
+        }
+
+        if (command.Any(c => c.Contains("{{", StringComparison.Ordinal)))
+        {
+            ctx.Error($"workers: '{name}' is a fixed command line and must not contain templates; the prompt is appended as the last argument", list);
+            return null;
+        }
+
+        return command;
+    }
+
+    /// <summary>Every agent's worker exists and takes its options; a worker's pool becomes a pool its tasks hold.</summary>
+    private static PlanDefinition CheckWorkers(PlanDefinition plan, ReadContext ctx)
     {
         var names = plan.Workers.Select(w => w.Name).Concat(WorkerDefinition.BuiltIn.Select(w => w.Name)).Distinct().ToList();
-        foreach (var task in plan.Tasks)
+        var tasks = plan.Tasks.ToBuilder();
+        for (var i = 0; i < tasks.Count; i++)
         {
-            if (task.Body is AgentBody { Worker: var w } && plan.Worker(w) is null)
+            var task = tasks[i];
+            var (name, field) = task.Body switch
             {
-                ctx.Diagnostics.Add(new($"task '{task.Id}' uses unknown worker '{w}'{Names.DidYouMean(w, names)}; known workers: {string.Join(", ", names)} (declare others under 'workers')", task.Locate("worker")));
+                AgentBody agent => (agent.Worker, "worker"),
+                IntegrateBody { RepairWorker: { } repair } => (repair, "repair_worker"),
+                _ => (null, null),
+            };
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (plan.Worker(name) is not { } worker)
+            {
+                ctx.Diagnostics.Add(new($"task '{task.Id}' uses unknown worker '{name}'{Names.DidYouMean(name, names)}; known workers: {string.Join(", ", names)} (declare others under 'workers')", task.Locate(field!)));
+                continue;
+            }
+
+            if (task.Body is AgentBody body && worker.Unsupported(body) is { } unsupported)
+            {
+                ctx.Diagnostics.Add(new($"task '{task.Id}': {unsupported}", task.Locate("worker")));
+            }
+
+            if (task.Body is AgentBody && worker.Pool is { } pool && task.Pool != pool && !task.ExtraPools.Contains(pool))
+            {
+                tasks[i] = task.Pool is null ? task with { Pool = pool } : task with { ExtraPools = task.ExtraPools.Add(pool) };
             }
         }
+
+        return plan with { Tasks = tasks.ToImmutable() };
     }
 
     /// <summary>When the plan declares providers, a prompt naming another one is almost surely a typo.</summary>

@@ -25,6 +25,9 @@ public sealed partial class PricingTable
     /// <summary>The table shipped with Fanout.</summary>
     public static PricingTable BuiltIn => BuiltInTable.Value;
 
+    /// <summary>The share of the online price the providers' Batch APIs bill (<c>batch_multiplier</c> of the built-in table).</summary>
+    internal static decimal DefaultBatchMultiplier => BuiltIn._prices.Values.FirstOrDefault()?.BatchMultiplier ?? 1m;
+
     /// <summary>The date the prices were taken, when known.</summary>
     public string? AsOf { get; }
 
@@ -57,12 +60,16 @@ public sealed partial class PricingTable
             ?? throw new InvalidOperationException("the pricing table is missing from the assembly");
         using var document = JsonDocument.Parse(stream);
         var prices = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+        var batch = document.RootElement.TryGetProperty("batch_multiplier", out var multiplier) ? multiplier.GetDecimal() : 1m;
         foreach (var entry in document.RootElement.GetProperty("models").EnumerateObject())
         {
             prices[entry.Name] = new ModelPrice(
                 entry.Value.GetProperty("input").GetDecimal(),
                 entry.Value.GetProperty("output").GetDecimal(),
-                entry.Value.TryGetProperty("cached_input", out var cached) ? cached.GetDecimal() : entry.Value.GetProperty("input").GetDecimal());
+                entry.Value.TryGetProperty("cached_input", out var cached) ? cached.GetDecimal() : entry.Value.GetProperty("input").GetDecimal())
+            {
+                BatchMultiplier = entry.Value.TryGetProperty("batch", out var own) ? own.GetDecimal() : batch,
+            };
         }
 
         return new(prices, document.RootElement.TryGetProperty("as_of", out var asOf) ? asOf.GetString() : null);

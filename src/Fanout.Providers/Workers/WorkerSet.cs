@@ -31,8 +31,9 @@ public sealed class WorkerSet : IAgentWorkerResolver
 
 /// <summary>
 /// Builds a <see cref="WorkerSet"/>: every worker the plan's agent tasks use runs its command when the program is
-/// installed, and a <see cref="SimulatedWorker"/> otherwise (with a notice) — the same rule that sends a provider
-/// without a key to the simulator, so a generated or example plan runs anywhere.
+/// installed. The simulated stand-in runs only when asked — the worker's <c>simulate: true</c> or
+/// <see cref="ProviderOptions.SimulateAll"/> (<c>fanout run --simulate</c>); a CLI that is missing otherwise fails its
+/// tasks with the command that installs it, since a stand-in's output silently replacing an agent's work would mislead.
 /// </summary>
 public static class WorkerSetup
 {
@@ -43,7 +44,8 @@ public static class WorkerSetup
         ArgumentNullException.ThrowIfNull(options);
         var workers = new Dictionary<string, IAgentWorker>(StringComparer.Ordinal);
         var notices = new List<string>();
-        var used = plan.Tasks.Select(t => t.Body).OfType<AgentBody>().Select(b => b.Worker).Distinct(StringComparer.Ordinal);
+        var used = plan.Tasks.Select(t => t.Body switch { AgentBody a => a.Worker, IntegrateBody i => i.RepairWorker, _ => null })
+            .OfType<string>().Distinct(StringComparer.Ordinal);
         foreach (var name in used)
         {
             if (plan.Worker(name) is not { } definition)
@@ -51,18 +53,27 @@ public static class WorkerSetup
                 continue; // the plan reader has reported it
             }
 
-            var program = definition.Command[0];
-            if (!options.SimulateAll && Find(program, plan.BaseDirectory, options.GetEnvironmentVariable("PATH")) is not null)
+            if (options.SimulateAll || definition.Simulate)
             {
-                workers[name] = new CommandWorker(definition.Command, options.Variables);
+                workers[name] = new SimulatedWorker(name, options.Time);
+                var asker = definition.Simulate ? "the worker's simulate: true" : "--simulate";
+                notices.Add($"worker '{name}': using a simulated worker ({asker}) — synthetic output that fits its contract, marked simulated");
                 continue;
             }
 
-            workers[name] = new SimulatedWorker(name, options.Time);
-            if (!options.SimulateAll)
+            var program = definition.Program;
+            if (Find(program, plan.BaseDirectory, options.GetEnvironmentVariable("PATH")) is { } found)
             {
-                notices.Add($"worker '{name}': '{program}' is not installed (not on PATH) — using a simulated worker (synthetic output that fits its contract)");
+                // A relative program is the plan's, wherever the agent works (its worktree, its cwd).
+                var command = program.Contains('/', StringComparison.Ordinal) ? definition with { Command = definition.Command.SetItem(0, found) } : definition;
+                workers[name] = new CommandWorker(command, options.Variables);
+                continue;
             }
+
+            var install = definition.InstallCommand is { } installCommand ? $"; install it with: {installCommand}" : "";
+            var message = $"worker '{name}': '{program}' is not installed (not on PATH){install} — or run with --simulate (or the worker's simulate: true) for a simulated stand-in";
+            workers[name] = new MissingWorker(message);
+            notices.Add(message);
         }
 
         return new WorkerSet(workers, notices);
@@ -88,4 +99,11 @@ public static class WorkerSetup
 
         return null;
     }
+}
+
+/// <summary>A worker whose CLI is not installed: each task fails, not retried, saying how to install it.</summary>
+internal sealed class MissingWorker(string message) : IAgentWorker
+{
+    public ValueTask<TaskResult> RunAsync(TaskContext context, CancellationToken cancellationToken) =>
+        throw new TaskFailedException(message, retryable: false);
 }

@@ -177,7 +177,7 @@ public sealed partial class DistributedWorker
         var task = graph[claim.Node];
         var dependencies = graph.Predecessors(claim.Node).ToArray().ToDictionary(p => graph[p].Id, p => run.Dependencies[graph[p].Id], StringComparer.Ordinal);
         var context = new TaskContext(task, claim.InstanceId, claim.Attempt, graph.Plan, run.Context.Inputs, dependencies, claim.Item,
-            claim.Index, claim.PreviousError, TimeProvider.System, run.OutputDirectory);
+            claim.Index, claim.PreviousError, TimeProvider.System, run.OutputDirectory) { RunId = run.Context.RunId };
         var timeout = task.Timeout ?? graph.Plan.Defaults.Timeout;
         using var timeoutSource = timeout is { } t ? new CancellationTokenSource(t) : null;
         using var linked = timeoutSource is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_attempts.Token, timeoutSource.Token);

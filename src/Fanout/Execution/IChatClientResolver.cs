@@ -8,9 +8,14 @@ namespace Fanout;
 /// <param name="CachedInputPerMillion">Prompt tokens served from cache.</param>
 public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillion, decimal CachedInputPerMillion = 0)
 {
-    /// <summary>The cost of <paramref name="usage"/>.</summary>
-    public decimal Cost(TokenUsage usage) =>
-        ((usage.Input - usage.CachedInput) * InputPerMillion + usage.CachedInput * CachedInputPerMillion + usage.Output * OutputPerMillion) / 1_000_000m;
+    /// <summary>What a request through the provider's Batch API costs as a share of the same request online
+    /// (OpenAI and Anthropic: 0.5).</summary>
+    public decimal BatchMultiplier { get; init; } = 1m;
+
+    /// <summary>The cost of <paramref name="usage"/>; <paramref name="batch"/>: sent through the Batch API.</summary>
+    public decimal Cost(TokenUsage usage, bool batch = false) =>
+        ((usage.Input - usage.CachedInput) * InputPerMillion + usage.CachedInput * CachedInputPerMillion + usage.Output * OutputPerMillion) / 1_000_000m
+        * (batch ? BatchMultiplier : 1m);
 }
 
 /// <summary>The client a prompt goes to, with what the report needs to know about it.</summary>
@@ -19,7 +24,12 @@ public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillio
 /// <param name="Model">Model id sent.</param>
 /// <param name="Price">Pricing, when known.</param>
 /// <param name="Key">Key alias, never the secret.</param>
-public sealed record ChatTarget(IChatClient Client, string Provider, string Model, ModelPrice? Price, string? Key = null);
+public sealed record ChatTarget(IChatClient Client, string Provider, string Model, ModelPrice? Price, string? Key = null)
+{
+    /// <summary>The client that sends requests through the provider's Batch API (answering when the batch has), or
+    /// null when the provider has none: <c>mode: batch</c> prompts then go online.</summary>
+    public IChatClient? BatchClient { get; init; }
+}
 
 /// <summary>Maps a prompt task's provider and model names to a chat client. Implemented by Fanout.Providers.</summary>
 public interface IChatClientResolver

@@ -83,8 +83,10 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
             },
         };
 
+        // A tool loop needs each answer before its next request, so it never waits for a batch.
+        var batch = body.Tools.IsEmpty && target.BatchClient is not null && BatchSlack.UsesBatch(context.Plan, context.Task);
         var (response, tokens, cost, answered, held, toolLog) = body.Tools.IsEmpty
-            ? await AnswerAsync(target, messages, options, cancellationToken)
+            ? await AnswerAsync(batch ? target with { Client = target.BatchClient! } : target, messages, options, cancellationToken, batch)
             : await AnswerWithToolsAsync(body, context, target, messages, options, cancellationToken);
         var output = json
             ? ParseJson(response.Text, tokens, cost)
@@ -104,7 +106,9 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
             Key = Answered(response, KeyAliasProperty) ?? target.Key,
             Held = held,
             Details = JsonSerializer.SerializeToElement(toolLog is null
-                ? new Dictionary<string, object?> { ["finish_reason"] = response.FinishReason?.Value }
+                ? batch
+                    ? new Dictionary<string, object?> { ["finish_reason"] = response.FinishReason?.Value, ["batch"] = true }
+                    : new Dictionary<string, object?> { ["finish_reason"] = response.FinishReason?.Value }
                 : new Dictionary<string, object?>
                 {
                     ["finish_reason"] = response.FinishReason?.Value,
@@ -115,12 +119,12 @@ public sealed partial class PromptExecutor(IChatClientResolver resolver, Func<To
     }
 
     /// <summary>One request, its tokens and cost priced for whoever answered.</summary>
-    private async Task<Answer> AnswerAsync(ChatTarget target, List<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    private async Task<Answer> AnswerAsync(ChatTarget target, List<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken, bool batch = false)
     {
         var response = await target.Client.GetResponseAsync(messages, options, cancellationToken);
         var tokens = Tokens(response.Usage);
         var answered = Answered(response, ProviderProperty) is { } fallback ? _resolver.Resolve(fallback, Answered(response, ModelProperty)) : target;
-        var cost = tokens is { } used ? answered.Price?.Cost(used) : null;
+        var cost = tokens is { } used ? answered.Price?.Cost(used, batch) : null;
         var held = response.AdditionalProperties?.TryGetValue(HeldProperty, out var value) == true && value is TimeSpan h ? h : TimeSpan.Zero;
         return new(response, tokens, cost, answered, held, null);
     }

@@ -79,6 +79,9 @@ public sealed class TaskContext
     /// <summary>The task's definition.</summary>
     public TaskDefinition Task { get; }
 
+    /// <summary>The run this attempt belongs to (names what it leaves behind, such as an agent's branch); empty when unknown.</summary>
+    public string RunId { get; init; } = "";
+
     /// <summary>The instance id: the task id, or <c>id[n]</c> for item n of a fan-out.</summary>
     public string InstanceId { get; }
 
@@ -115,7 +118,7 @@ public sealed class TaskContext
 
     /// <summary>The same attempt with its task's body replaced (an <c>agent</c> task run as a process).</summary>
     public TaskContext WithBody(TaskBody body) =>
-        new(Task with { Body = body }, InstanceId, Attempt, Plan, Inputs, Dependencies, Item, ItemIndex, PreviousError, Time, OutputDirectory);
+        new(Task with { Body = body }, InstanceId, Attempt, Plan, Inputs, Dependencies, Item, ItemIndex, PreviousError, Time, OutputDirectory) { RunId = RunId };
 
     /// <summary>Renders a template of this task in its scope.</summary>
     public string Render(string template) => TemplateEngine.Render(template, Scope);

@@ -29,7 +29,8 @@ internal static class ContractChecker
                 yield return new($"{prefix}unknown producer task '{contract.Producer}'{ids.DidYouMean(contract.Producer)}", contract.Locate("producer"));
             }
 
-            var schemaError = SchemaCache.For(contract).Error;
+            // A file contract's schema is written by the producer at run time: there is nothing to compile yet.
+            var schemaError = contract.File is null ? SchemaCache.For(contract).Error : null;
             var schemaCompiles = schemaError is null;
             if (!schemaCompiles)
             {
@@ -47,7 +48,7 @@ internal static class ContractChecker
                 {
                     yield return new($"{prefix}consumer '{id}' must list the producer '{contract.Producer}' in needs", contract.Locate($"consumers[{i}]"));
                 }
-                else if (producerExists && schemaCompiles)
+                else if (producerExists && schemaCompiles && contract.File is null)
                 {
                     foreach (var problem in UnprovidedReads(contract, consumer))
                     {

@@ -112,9 +112,11 @@ public sealed class CompiledSchema
             built = JsonSchema.Build(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = SchemaDialect.Default, DialectRegistry = SchemaDialect.Registry });
             return null;
         }
-        catch (Exception e) when (e is JsonSchemaException or RefResolutionException or ArgumentException)
+        catch (Exception e) when (e is JsonSchemaException or RefResolutionException or ArgumentException or InvalidOperationException)
         {
-            return e.Message; // ArgumentException: a pattern that is not a regular expression (RegexParseException)
+            // ArgumentException: a pattern that is not a regular expression (RegexParseException); InvalidOperationException:
+            // a keyword whose value has the wrong JSON kind (properties: null).
+            return e.Message;
         }
     }
 

@@ -23,6 +23,19 @@ public enum OutputFormat
     Json,
 }
 
+/// <summary>How a prompt reaches its provider.</summary>
+public enum PromptMode
+{
+    /// <summary>One request, answered at once (the default).</summary>
+    Online,
+
+    /// <summary>Through the provider's Batch API, at its discount, answered within the batch window.</summary>
+    Batch,
+
+    /// <summary>Batch only when the task can wait: its slack off the critical path exceeds the batch window.</summary>
+    Auto,
+}
+
 /// <summary>An LLM chat prompt sent through an <c>IChatClient</c>.</summary>
 public sealed record PromptBody : TaskBody
 {
@@ -59,6 +72,16 @@ public sealed record PromptBody : TaskBody
     /// <summary>Most rounds of tool calls before the task fails (<c>max_tool_rounds:</c>); null takes
     /// <see cref="ToolDefinition.DefaultMaxRounds"/>.</summary>
     public int? MaxToolRounds { get; init; }
+
+    /// <summary>How the prompt reaches its provider (<c>mode:</c>): at once, or through the provider's Batch API.</summary>
+    public PromptMode Mode { get; init; } = PromptMode.Online;
+
+    /// <summary>For <see cref="PromptMode.Auto"/> (<c>batch_window:</c>): how long a batch may take; a task goes to the
+    /// Batch API only when its slack off the critical path exceeds it. Null takes <see cref="DefaultBatchWindow"/>.</summary>
+    public TimeSpan? BatchWindow { get; init; }
+
+    /// <summary>The providers' batch completion window (both promise results within 24 hours).</summary>
+    public static readonly TimeSpan DefaultBatchWindow = TimeSpan.FromHours(24);
 
     /// <inheritdoc />
     public override IEnumerable<(string Field, string Template)> Templates()
@@ -196,9 +219,20 @@ public sealed record ProcessBody : TaskBody
     }
 }
 
+/// <summary>Where an agent works.</summary>
+public enum AgentWorkspace
+{
+    /// <summary>In its <c>cwd</c> (the plan's directory by default), shared with every other task.</summary>
+    Shared,
+
+    /// <summary>In a <c>git worktree</c> of its own, its changes committed on <c>fanout/RUN/TASK</c>.</summary>
+    Worktree,
+}
+
 /// <summary>
-/// A coding-agent CLI (Claude Code, Codex, Gemini CLI or any command) given one prompt: the worker's command line
-/// (see <see cref="WorkerDefinition"/>) followed by the rendered prompt as a single argument, never shell text.
+/// A coding-agent CLI (Claude Code, Codex, Gemini CLI or any command) given one prompt: the worker's documented
+/// headless invocation (see <see cref="WorkerDefinition.Argv"/>) with the rendered prompt as a single argument, never
+/// shell text.
 /// </summary>
 public sealed record AgentBody : TaskBody
 {
@@ -217,11 +251,20 @@ public sealed record AgentBody : TaskBody
     /// <summary>Which of Fanout's environment variables the CLI gets (<c>inherit_env</c>; all of them by default).</summary>
     public InheritedEnvironment InheritEnv { get; init; } = InheritedEnvironment.Everything;
 
-    /// <summary>Working directory; relative paths resolve against the plan's directory.</summary>
+    /// <summary>Working directory; relative paths resolve against the plan's directory (or the agent's worktree).</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>How the agent's standard output becomes the task's output.</summary>
     public OutputFormat Output { get; init; } = OutputFormat.Text;
+
+    /// <summary>Where the agent works (<c>workspace:</c>).</summary>
+    public AgentWorkspace Workspace { get; init; } = AgentWorkspace.Shared;
+
+    /// <summary>Tools the CLI may use without asking (<c>allowed_tools:</c>; Claude Code's <c>--allowedTools</c>).</summary>
+    public ImmutableArray<string> AllowedTools { get; init; } = [];
+
+    /// <summary>One of <see cref="WorkerDefinition.PermissionModes"/> (<c>permission_mode:</c>), or null for the CLI's default.</summary>
+    public string? PermissionMode { get; init; }
 
     /// <inheritdoc />
     public override IEnumerable<(string Field, string Template)> Templates()
@@ -233,16 +276,52 @@ public sealed record AgentBody : TaskBody
         }
     }
 
-    /// <summary>The process that runs this agent with <paramref name="command"/>: the prompt is its last argument.</summary>
-    public ProcessBody AsProcess(ImmutableArray<string> command) => new()
+    /// <summary>The process that runs this agent with <paramref name="worker"/>'s invocation.</summary>
+    public ProcessBody AsProcess(WorkerDefinition worker)
     {
-        // Worker commands hold no templates (the plan reader rejects "{{" in them), so they render as themselves.
-        Argv = [.. command, Prompt],
-        Env = Env,
-        InheritEnv = InheritEnv,
-        WorkingDirectory = WorkingDirectory,
-        Output = Output,
-    };
+        ArgumentNullException.ThrowIfNull(worker);
+        return new()
+        {
+            // Only the prompt is a template: worker commands and options are fixed text (the plan reader rejects "{{" in them).
+            Argv = worker.Argv(this),
+            Env = Env,
+            InheritEnv = InheritEnv,
+            WorkingDirectory = WorkingDirectory,
+            Output = Output,
+        };
+    }
+}
+
+/// <summary>What an <c>integrate</c> task does when merging a dependency's branch conflicts.</summary>
+public enum ConflictPolicy
+{
+    /// <summary>Fail the task, naming the files, hunks and the two tasks.</summary>
+    Fail,
+
+    /// <summary>Hand the conflict to an agent (<see cref="IntegrateBody.RepairWorker"/>), at most <see cref="IntegrateBody.MaxRepairs"/> times.</summary>
+    Repair,
+}
+
+/// <summary>
+/// Merges the branches of its dependencies (agents with <c>workspace: worktree</c>), in the order of its <c>needs</c>,
+/// into <c>fanout/RUN/integrated</c> — never the user's branch — and runs a verification command on the result.
+/// </summary>
+public sealed record IntegrateBody : TaskBody
+{
+    /// <inheritdoc />
+    public override string Kind => "integrate";
+
+    /// <summary>The verification command (argv, fixed text) run in the merged tree; empty: none.</summary>
+    public ImmutableArray<string> Verify { get; init; } = [];
+
+    /// <summary>What a merge conflict does (<c>on_conflict:</c>).</summary>
+    public ConflictPolicy OnConflict { get; init; } = ConflictPolicy.Fail;
+
+    /// <summary>The worker that repairs conflicts (<c>repair_worker:</c>).</summary>
+    public string? RepairWorker { get; init; }
+
+    /// <summary>The most repairs one run of the task asks for (<c>max_repairs:</c>).</summary>
+    public int MaxRepairs { get; init; } = 1;
 }
 
 /// <summary>

@@ -371,7 +371,7 @@ public sealed partial class Scheduler
         var timeout = task.Timeout ?? _graph.Plan.Defaults.Timeout;
         var context = new TaskContext(task, record.Id, record.Attempts, _graph.Plan, _options.Inputs,
             DependencyResults(record.Node), record.Item, record.Index >= 0 ? record.Index : null, record.LastError, _time,
-            _options.OutputDirectory);
+            _options.OutputDirectory) { RunId = _runId };
         EmitState(record);
         var launch = new Launch(instance, record.Attempts, context, timeout);
         if (_store is null)

@@ -50,4 +50,13 @@ public interface IRunStore : IAsyncDisposable
 
     /// <summary>The cached result for <paramref name="key"/>, or null.</summary>
     Task<CacheEntry?> GetCachedAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Upserts <paramref name="items"/> (by <see cref="BatchItemRecord.ItemKey"/>) in one transaction. A store
+    /// that cannot journal batches throws <see cref="NotSupportedException"/>, and batch prompts then cannot run.</summary>
+    Task RecordBatchItemsAsync(IReadOnlyList<BatchItemRecord> items, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not journal Batch API items");
+
+    /// <summary>The journaled batch item with key <paramref name="itemKey"/>, or null.</summary>
+    Task<BatchItemRecord?> FindBatchItemAsync(string itemKey, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not journal Batch API items");
 }

@@ -17,6 +17,31 @@ public sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
     private readonly Dictionary<(string Run, string Instance, int Attempt), AttemptRecord> _attempts = [];
     private readonly Dictionary<string, List<EventRecord>> _events = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BatchItemRecord> _batchItems = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task RecordBatchItemsAsync(IReadOnlyList<BatchItemRecord> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        lock (_lock)
+        {
+            foreach (var item in items)
+            {
+                _batchItems[item.ItemKey] = item;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<BatchItemRecord?> FindBatchItemAsync(string itemKey, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_batchItems.GetValueOrDefault(itemKey));
+        }
+    }
 
     /// <inheritdoc />
     public Task AppendAsync(JournalBatch batch, CancellationToken cancellationToken = default)

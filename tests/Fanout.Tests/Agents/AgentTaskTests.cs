@@ -14,6 +14,8 @@ public sealed class AgentTaskTests
 
     private static ProviderOptions NoAgentsInstalled => new() { GetEnvironmentVariable = name => name == "PATH" ? "/nonexistent" : null };
 
+    private static ProviderOptions Simulated => NoAgentsInstalled with { SimulateAll = true };
+
     [Fact]
     public void Worker_field_makes_an_agent_task_with_its_prompt()
     {
@@ -59,9 +61,10 @@ public sealed class AgentTaskTests
             tasks:
               - { id: a, worker: aider, prompt: x }
             """);
-        Assert.Equal("claude -p --output-format text", string.Join(" ", plan.Worker("claude")!.Command));
-        Assert.Equal("aider --message", string.Join(" ", plan.Worker("aider")!.Command));
-        Assert.Equal("codex exec", string.Join(" ", plan.Worker("codex")!.Command));
+        var task = (AgentBody)plan.Tasks[0].Body with { Prompt = "PROMPT" };
+        Assert.Equal("claude -p --output-format text PROMPT", string.Join(" ", plan.Worker("claude")!.Argv(task)));
+        Assert.Equal("aider --message PROMPT", string.Join(" ", plan.Worker("aider")!.Argv(task)));
+        Assert.Equal("codex exec --json PROMPT", string.Join(" ", plan.Worker("codex")!.Argv(task)));
 
         var e = Invalid("""
             name: p
@@ -101,7 +104,25 @@ public sealed class AgentTaskTests
     }
 
     [Fact]
-    public void Missing_worker_is_simulated_with_a_notice_and_its_output_fits_the_contract()
+    public void Missing_cli_fails_its_task_with_the_command_that_installs_it()
+    {
+        var plan = Parse("""
+            name: p
+            tasks:
+              - { id: api, worker: codex, prompt: "Build the API" }
+            """);
+        var workers = WorkerSetup.Create(plan, NoAgentsInstalled);
+
+        var (report, _) = Sim.Run(plan, configure: o => o with { Executors = ExecutorRegistry.CreateDefault().With(new AgentExecutor(workers)) });
+
+        Assert.Equal(TaskState.Failed, report.Row("api").Status);
+        Assert.StartsWith("worker 'codex': 'codex' is not installed (not on PATH); install it with: npm install -g @openai/codex", report.Row("api").Error);
+        Assert.Equal(report.Row("api").Error, Assert.Single(workers.Notices));
+        Assert.Equal(1, report.Row("api").Attempts);
+    }
+
+    [Fact]
+    public void Simulated_worker_runs_only_when_asked_and_its_output_fits_the_contract_and_says_it_is_simulated()
     {
         var plan = Parse("""
             name: p
@@ -119,15 +140,15 @@ public sealed class AgentTaskTests
               - { id: api, worker: codex, prompt: "Build the API", output: json }
               - { id: page, worker: claude, needs: api, prompt: "Use {{tasks.api.output.base_url}}" }
             """);
-        var workers = WorkerSetup.Create(plan, NoAgentsInstalled);
-        Assert.Equal(2, workers.Notices.Count);
-        Assert.Contains("worker 'codex': 'codex' is not installed (not on PATH) — using a simulated worker", workers.Notices[0]);
+        var workers = WorkerSetup.Create(plan, Simulated);
+        Assert.Equal("worker 'codex': using a simulated worker (--simulate) — synthetic output that fits its contract, marked simulated", workers.Notices[0]);
 
         var (report, _) = Sim.Run(plan, configure: o => o with { Executors = ExecutorRegistry.CreateDefault().With(new AgentExecutor(workers)) });
 
         Assert.Equal(RunStatus.Succeeded, report.Status);
         var output = report.Row("api").Output!.Value;
         Assert.True(CompiledSchema.Compile(plan.Contracts[0].Schema).IsValid(output), output.GetRawText());
+        Assert.True(output.GetProperty("simulated").GetBoolean());
         Assert.Contains("[simulated claude] page", report.Row("page").Output!.Value.GetString(), StringComparison.Ordinal);
     }
 
@@ -140,7 +161,7 @@ public sealed class AgentTaskTests
               - { id: a, worker: gemini, prompt: "x" }
               - { id: b, worker: gemini, needs: a, prompt: "{{tasks.a.output.missing.deeper}}" }
             """);
-        var workers = WorkerSetup.Create(plan, NoAgentsInstalled);
+        var workers = WorkerSetup.Create(plan, Simulated);
 
         var (report, _) = Sim.Run(plan, configure: o => o with { Executors = ExecutorRegistry.CreateDefault().With(new AgentExecutor(workers)) });
 

@@ -37,6 +37,53 @@ public sealed class ClaudeCodeTests : IDisposable
                   Write the greeting file.
                   sim-script: [[{"tool":"Write","arguments":{"file_path":"notes/hello.txt","content":"hello from the simulator\n"}}], "Wrote notes/hello.txt."]
             """);
+        var (code, stdout, stderr) = await RunAsync(server, cli, home, work);
+
+        var report = RunReport.FromJson(await File.ReadAllTextAsync(Path.Combine(work, "out", "run.json")));
+        var task = report.Tasks.Single();
+        Assert.True(code == 0 && task.Status == TaskState.Succeeded, $"exit {code}: {task.Error}\n{stdout}\n{stderr}");
+        Assert.Equal("hello from the simulator\n", await File.ReadAllTextAsync(Path.Combine(work, "notes", "hello.txt")));
+        Assert.Equal("Wrote notes/hello.txt.", task.Output!.Value.GetString());
+        // Claude Code's JSON result: two turns, each billed for its ~30 KB of tool definitions, so thousands of input tokens.
+        Assert.True(task.Tokens is { Input: > 1000, Output: > 0 }, $"tokens {task.Tokens}");
+        Assert.True(task.CostUsd > 0, $"cost {task.CostUsd}");
+    }
+
+    [ClaudeCodeFact]
+    public async Task Claude_code_in_a_worktree_with_the_plans_permission_mode_commits_its_file_on_the_tasks_branch()
+    {
+        await using var server = await SimulatorFixture.Start();
+        var cli = Path.GetFullPath(ClaudeCode.Executable!);
+        // No settings file: the plan's permission_mode (--permission-mode acceptEdits) is what lets it write.
+        var home = Directory.CreateDirectory(Path.Combine(_directory, "home")).FullName;
+        using var repo = new AgentRepository();
+        await File.WriteAllTextAsync(Path.Combine(repo.Directory, "plan.yaml"), """
+            name: claude-code-worktree
+            defaults: { retry: { max_attempts: 1 }, timeout: 60s }
+            tasks:
+              - id: write
+                worker: claude
+                workspace: worktree
+                permission_mode: acceptEdits
+                prompt: |
+                  Write the greeting file.
+                  sim-script: [[{"tool":"Write","arguments":{"file_path":"notes/hello.txt","content":"hello from a worktree\n"}}], "Wrote notes/hello.txt."]
+            """);
+
+        var (code, stdout, stderr) = await RunAsync(server, cli, home, repo.Directory);
+
+        var task = RunReport.FromJson(await File.ReadAllTextAsync(Path.Combine(repo.Directory, "out", "run.json"))).Tasks.Single();
+        Assert.True(code == 0 && task.Status == TaskState.Succeeded, $"exit {code}: {task.Error}\n{stdout}\n{stderr}");
+        var branch = task.Output!.Value.GetProperty("branch").GetString()!;
+        Assert.True(task.Output.Value.GetProperty("diff_stat").GetProperty("files_changed").GetInt32() == 1, task.Output.Value.GetRawText());
+        Assert.Equal("hello from a worktree\n", repo.Git("show", $"{branch}:notes/hello.txt"));
+        Assert.False(File.Exists(Path.Combine(repo.Directory, "notes", "hello.txt")), "the agent wrote into the user's working tree");
+        Assert.Empty(repo.ExtraWorktrees());
+    }
+
+    /// <summary>Runs <c>fanout run plan.yaml</c> in <paramref name="work"/> with Claude Code pointed at the simulator.</summary>
+    private static async Task<(int Code, StringWriter Stdout, StringWriter Stderr)> RunAsync(SimulatorServer server, string cli, string home, string work)
+    {
         var variables = new Dictionary<string, string>
         {
             // The preset runs `claude` from PATH: the installed CLI's folder first.
@@ -59,17 +106,8 @@ public sealed class ClaudeCodeTests : IDisposable
             Variables = variables,
             GetEnvironmentVariable = variables.GetValueOrDefault,
         };
-
         var code = await CliHost.RunAsync(["run", "plan.yaml", "--plain", "--out", "out", "--store", "memory"], env, CancellationToken.None);
-
-        var report = RunReport.FromJson(await File.ReadAllTextAsync(Path.Combine(work, "out", "run.json")));
-        var task = report.Tasks.Single();
-        Assert.True(code == 0 && task.Status == TaskState.Succeeded, $"exit {code}: {task.Error}\n{stdout}\n{stderr}");
-        Assert.Equal("hello from the simulator\n", await File.ReadAllTextAsync(Path.Combine(work, "notes", "hello.txt")));
-        Assert.Equal("Wrote notes/hello.txt.", task.Output!.Value.GetString());
-        // Claude Code's JSON result: two turns, each billed for its ~30 KB of tool definitions, so thousands of input tokens.
-        Assert.True(task.Tokens is { Input: > 1000, Output: > 0 }, $"tokens {task.Tokens}");
-        Assert.True(task.CostUsd > 0, $"cost {task.CostUsd}");
+        return (code, stdout, stderr);
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public sealed partial class VocabularyTests
         ["src/Fanout.Storage.Postgres/Migrations.cs"] = "migration history",
         // after: succeeded | settled is the plan's own keyword (DependencyTrigger), not a task state.
         ["src/Fanout.Plans/Reading/TaskReader.cs"] = "plan keyword",
+        // The providers' Batch API words (Anthropic's result types, OpenAI's request counts), not task states.
+        ["src/Fanout.Simulator/BatchEndpoints.cs"] = "provider wire words",
+        ["src/Fanout.Providers/Batch/AnthropicBatchProtocol.cs"] = "provider wire words",
     };
 
     public static TheoryData<Type> Vocabularies => [typeof(TaskState), typeof(RunStatus), typeof(AttemptOutcome), typeof(RunEventKind)];

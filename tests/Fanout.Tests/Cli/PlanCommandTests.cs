@@ -44,7 +44,7 @@ public sealed class PlanCommandTests : IDisposable
         var planned = VirtualTime.Run(clock, () => _cli.RunAsync("plan", goal, "-o", "plan.yaml"));
         Assert.True(planned.ExitCode == 0, planned.ToString());
 
-        var run = VirtualTime.Run(clock, () => _cli.RunAsync("run", _cli.FilePath("plan.yaml"), "--json"));
+        var run = VirtualTime.Run(clock, () => _cli.RunAsync("run", _cli.FilePath("plan.yaml"), "--json", "--simulate"));
 
         Assert.True(run.ExitCode == 0, run + "\n--- plan\n" + File.ReadAllText(_cli.FilePath("plan.yaml")));
         Assert.Contains("using a simulated worker", run.Error);
@@ -85,6 +85,7 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Contains("needs: [api, page]", yaml);
         Assert.Contains("{{tasks.page.output}}", yaml);
 
+        _cli.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
         var run = await _cli.RunAsync("run", _cli.FilePath("plan.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());

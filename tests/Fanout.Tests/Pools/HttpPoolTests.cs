@@ -9,11 +9,10 @@ using Fanout.Tests.Simulator;
 using Fanout.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
-using Fanout.Time;
 
 namespace Fanout.Tests.Pools;
 
-/// <summary>Pools over the simulator's HTTP server with the official SDKs; server and client share a clock running faster than real time.</summary>
+/// <summary>Pools over the simulator's HTTP server with the official SDKs; server and client share a fake clock the tests move.</summary>
 public class HttpPoolTests
 {
     private static readonly string[] Secrets = ["sk-pool-http-ONE", "sk-pool-http-TWO", "sk-pool-http-THREE"];
@@ -49,14 +48,24 @@ public class HttpPoolTests
     [InlineData("adaptive")]
     public async Task A_three_key_pool_spreads_requests_over_every_key_without_a_429(string limits)
     {
-        var clock = new ScaledTimeProvider(10);
+        var clock = new FakeTimeProvider();
         await using var server = await Start(clock, rpm: 30);
         using var providers = Providers(server, clock, limits);
         var client = providers.Resolve("llm", null).Client;
+        var pool = providers.PoolOf("llm")!;
 
-        // 120 requests, far beyond one minute's burst of the three keys (90): the pool must pace them.
-        var answers = await Task.WhenAll(Enumerable.Range(0, 120).Select(i =>
-            client.GetResponseAsync([new ChatMessage(ChatRole.User, $"question {i}")], new ChatOptions { MaxOutputTokens = 40 })));
+        // 120 requests, far beyond one minute's burst of the three keys (90): the pool must pace them. The clock moves
+        // only when every unanswered request waits in the pool (the simulator answers at once), so no request can be
+        // sent later than the pool meant it to be: a 429 here is the pool's own mistake.
+        var asks = Enumerable.Range(0, 120).Select(i =>
+            client.GetResponseAsync([new ChatMessage(ChatRole.User, $"question {i}")], new ChatOptions { MaxOutputTokens = 40 })).ToList();
+        for (var step = 0; step < 600 && asks.Any(a => !a.IsCompleted); step++)
+        {
+            await PoolKit.Until(() => pool.Waiting == asks.Count(a => !a.IsCompleted));
+            clock.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        var answers = await PoolKit.Done(Task.WhenAll(asks));
 
         var stats = providers.Pools.Single();
         Assert.Equal(120, answers.Length);
@@ -113,7 +122,14 @@ public class HttpPoolTests
         var client = type == "openai"
             ? OpenAIKeyClient.Create(key, new Uri(server.Address, "v1"), "gpt-4o-mini", sink)
             : AnthropicKeyClient.Create(key, server.Address, "claude-sonnet-4", sink);
-        using var pool = new KeyPool("llm", [new PoolKey("one", client, sink)], new PoolOptions { Time = clock, DefaultCooldown = TimeSpan.FromHours(1) });
+        // Patience of an hour too: the request stays queued until the key opens, rather than being booked ahead on a
+        // timer its own continuation arms (which a test moving the clock could outrun).
+        using var pool = new KeyPool("llm", [new PoolKey("one", client, sink)], new PoolOptions
+        {
+            Time = clock,
+            DefaultCooldown = TimeSpan.FromHours(1),
+            Patience = TimeSpan.FromHours(1),
+        });
         await PoolKit.Ask(pool, "1");
         await PoolKit.Ask(pool, "2");
 

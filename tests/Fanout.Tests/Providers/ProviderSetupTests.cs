@@ -199,8 +199,8 @@ public class ProviderSetupTests
         var set = ProviderSetup.Create(Plan(Provider("sim", """
             {"type":"simulated","model":"gpt-4o-mini","pricing":{"gpt-4o-mini":{"input":1,"output":2},"house-model":{"input":0.5,"output":0.5,"cached_input":0.1}}}
             """)), Env());
-        Assert.Equal(new ModelPrice(1, 2, 1), set.Resolve(null, null).Price);
-        Assert.Equal(new ModelPrice(0.5m, 0.5m, 0.1m), set.Resolve(null, "house-model").Price);
+        Assert.Equal(new ModelPrice(1, 2, 1) { BatchMultiplier = 0.5m }, set.Resolve(null, null).Price);
+        Assert.Equal(new ModelPrice(0.5m, 0.5m, 0.1m) { BatchMultiplier = 0.5m }, set.Resolve(null, "house-model").Price);
         Assert.Equal(2.50m, set.Resolve(null, "gpt-4o").Price!.InputPerMillion);
     }
 

@@ -47,6 +47,20 @@ public sealed class AnalyzeTests : IDisposable
     }
 
     [Fact]
+    public void A_session_recorded_from_Claude_Code_driving_the_simulator_batches_its_reads_then_its_edits_then_the_check()
+    {
+        // Claude Code 2.1.332 (-p, acceptEdits) against `fanout simulate`, whose sim-script made it look around with
+        // find/Read/grep, edit two files, rewrite the docs and list the result, one call per turn: its own transcript.
+        var analysis = Analyze("claude-code-2.1-simulator.jsonl");
+
+        Assert.Equal(
+            ["Bash", "Read", "Read", "Read", "Bash", "Read", "Edit", "Edit", "Write", "Bash"],
+            analysis.Calls.Select(c => c.Tool));
+        Assert.Equal([[0, 1, 2, 3, 4, 5], [6, 7, 8], [9]], analysis.Batches.Select(b => b.Calls.ToArray()));
+        Assert.True(analysis.SavedMs > 0 && analysis.BatchedMs < analysis.SequentialMs, $"{analysis.BatchedMs} of {analysis.SequentialMs} ms");
+    }
+
+    [Fact]
     public void The_projected_saving_is_the_recorded_time_less_each_batch_s_longest_call()
     {
         var analysis = Analyze("claude-code-session.jsonl");
