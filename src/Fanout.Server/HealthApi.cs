@@ -18,7 +18,7 @@ internal static class HealthApi
             .WithTags("health").WithSummary("Liveness: the process answers");
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, RunRegistry runs, FanoutServerOptions options) =>
                 lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested
-                    ? Results.Ok(new Health("ready", options.Plans.Count, runs.All.Count()))
+                    ? Results.Ok(new Health("ok", options.Plans.Count, runs.All.Count()))
                     : Problems.Result(StatusCodes.Status503ServiceUnavailable, "Not ready", "the server is starting or stopping"))
             .WithTags("health").WithSummary("Readiness: started and not stopping");
     }

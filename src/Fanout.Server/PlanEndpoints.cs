@@ -82,9 +82,9 @@ internal static class PlanEndpoints
                 new Dictionary<string, object?>
                 {
                     ["run_id"] = run.Id,
-                    ["succeeded"] = run.InState(TaskState.Succeeded).ToList(),
-                    ["failed"] = run.InState(TaskState.Failed).ToList(),
-                    ["running"] = run.InState(TaskState.Running).ToList(),
+                    [TaskState.Succeeded.ToWire()] = run.InState(TaskState.Succeeded).ToList(),
+                    [TaskState.Failed.ToWire()] = run.InState(TaskState.Failed).ToList(),
+                    [TaskState.Running.ToWire()] = run.InState(TaskState.Running).ToList(),
                 });
         }
         catch (Exception e) when (e is not OperationCanceledException)
